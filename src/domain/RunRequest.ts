@@ -55,7 +55,13 @@ export const withAggregatedInput = (input: RunInput, separator = "\n\n"): RunInp
     : { ...input, aggregatedInput: input.messages.map((m) => m.content).join(separator) }
 
 /** The context minus its secret: what templates and stored records may see. */
-export const publicContext = (context: RunContext): Omit<RunContext, "livchatApiKey"> => {
+export interface PublicContext {
+  readonly instanceId?: string
+  readonly organizationId?: string
+  readonly [key: string]: unknown
+}
+
+export const publicContext = (context: RunContext): PublicContext => {
   const { livchatApiKey: _secret, ...rest } = context
   return rest
 }

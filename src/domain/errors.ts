@@ -19,3 +19,20 @@ export class NodeFailed extends Schema.TaggedError<NodeFailed>()("NodeFailed", {
   code: Schema.String,
   message: Schema.String
 }) {}
+
+/** LivChat refused or never answered a send / status call. */
+export class SendFailed extends Schema.TaggedError<SendFailed>()("SendFailed", {
+  message: Schema.String,
+  status: Schema.optional(Schema.Number)
+}) {}
+
+/** An `http` node's request could not be made or was refused by policy. */
+export class HttpFailed extends Schema.TaggedError<HttpFailed>()("HttpFailed", {
+  message: Schema.String
+}) {}
+
+/** The model could not answer: no key, unknown provider, provider down, invalid structured output. */
+export class AgentFailed extends Schema.TaggedError<AgentFailed>()("AgentFailed", {
+  code: Schema.String,
+  message: Schema.String
+}) {}

@@ -1,0 +1,42 @@
+import { Context, type Effect, type Option } from "effect"
+import type { Unavailable } from "../domain/errors.ts"
+import type { Execution, ExecutionError, ExecutionStatus, Step } from "../domain/Execution.ts"
+
+export type ExecutionSummary = Omit<Execution, "steps" | "input" | "output">
+
+export interface NewExecution {
+  readonly id: string
+  readonly organizationId: string
+  readonly workflowId: string
+  readonly workflowVersion: number
+  readonly threadId: string
+  readonly status: ExecutionStatus
+  readonly input: unknown
+}
+
+export interface ExecutionQuery {
+  readonly organizationId: string
+  readonly workflowId?: string
+  readonly threadId?: string
+  readonly status?: ExecutionStatus
+  readonly limit: number
+  readonly cursor?: string
+}
+
+/** Executions and their steps: a light row for lists, heavy input/output and steps kept apart. */
+export class ExecutionRepo extends Context.Tag("ast/ExecutionRepo")<ExecutionRepo, {
+  /** Records a new execution. */
+  readonly create: (execution: NewExecution) => Effect.Effect<void, Unavailable>
+  /** Moves an execution to a new status; a final status also records its output or error and `finishedAt`. */
+  readonly setStatus: (
+    id: string,
+    status: ExecutionStatus,
+    result?: { readonly output?: unknown; readonly error?: ExecutionError }
+  ) => Effect.Effect<void, Unavailable>
+  /** Inserts or replaces a step, keyed by the execution id and the step's stable id. */
+  readonly recordStep: (executionId: string, step: Step) => Effect.Effect<void, Unavailable>
+  /** One execution with its steps, within its organization. */
+  readonly get: (organizationId: string, id: string) => Effect.Effect<Option.Option<Execution>, Unavailable>
+  /** A page of executions, newest first. */
+  readonly list: (query: ExecutionQuery) => Effect.Effect<{ items: ReadonlyArray<ExecutionSummary>; nextCursor: string | null }, Unavailable>
+}>() {}
