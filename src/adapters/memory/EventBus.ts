@@ -1,0 +1,46 @@
+import { Effect, Layer, PubSub, Stream } from "effect"
+import type { ExecutionEvent } from "../../domain/Execution.ts"
+import { type DeliveredEvent, EventBus } from "../../ports/EventBus.ts"
+
+const isEnd = (e: ExecutionEvent) =>
+  e.type === "execution" && (e.status === "completed" || e.status === "error" || e.status === "skipped")
+
+/** Live events in process memory, with a replay log per execution (the most recent `keep` executions). */
+export const makeEventBusMemory = (keep = 1000) =>
+  Effect.gen(function* () {
+    const logs = new Map<string, Array<DeliveredEvent>>()
+    const hub = yield* PubSub.unbounded<{ executionId: string; delivered: DeliveredEvent }>()
+    const service: EventBus["Type"] = {
+      publish: (executionId, event) =>
+        Effect.suspend(() => {
+          let log = logs.get(executionId)
+          if (log === undefined) {
+            log = []
+            logs.set(executionId, log)
+            if (logs.size > keep) logs.delete(logs.keys().next().value!)
+          }
+          const delivered = { seq: log.length + 1, event }
+          log.push(delivered)
+          return PubSub.publish(hub, { executionId, delivered })
+        }).pipe(Effect.asVoid),
+      subscribe: (executionId, afterSeq = 0) =>
+        Stream.unwrapScoped(
+          Effect.gen(function* () {
+            const live = yield* PubSub.subscribe(hub)
+            const past = (logs.get(executionId) ?? []).filter((d) => d.seq > afterSeq)
+            const lastSeq = past[past.length - 1]?.seq ?? afterSeq
+            const following = Stream.fromQueue(live).pipe(
+              Stream.filter((m) => m.executionId === executionId && m.delivered.seq > lastSeq),
+              Stream.map((m) => m.delivered)
+            )
+            return Stream.fromIterable(past).pipe(
+              Stream.concat(past.some((d) => isEnd(d.event)) ? Stream.empty : following),
+              Stream.takeUntil((d) => isEnd(d.event))
+            )
+          })
+        )
+    }
+    return service
+  })
+
+export const EventBusMemory = Layer.effect(EventBus, makeEventBusMemory())

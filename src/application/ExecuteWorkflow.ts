@@ -1,0 +1,104 @@
+import { Effect } from "effect"
+import type { ExecutionError, ExecutionStatus } from "../domain/Execution.ts"
+import type { Graph } from "../domain/Graph.ts"
+import { publicContext, type RunRequest, withAggregatedInput } from "../domain/RunRequest.ts"
+import { effectiveAccumulator, type Trigger } from "../domain/Workflow.ts"
+import { runGraph, type RunOptions } from "../interpreter/runGraph.ts"
+import type { GraphPorts } from "../interpreter/nodes/index.ts"
+import { Callbacks } from "../ports/Callbacks.ts"
+import { EventBus } from "../ports/EventBus.ts"
+import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
+import { Store } from "../ports/Store.ts"
+import { ThreadRepo } from "../ports/ThreadRepo.ts"
+import type { Unavailable } from "../domain/errors.ts"
+
+/** The parts of a workflow a run needs. */
+export interface RunnableWorkflow {
+  readonly id: string
+  readonly organizationId: string
+  readonly version: number
+  readonly trigger: Trigger
+  readonly graph: Graph
+  readonly callbackUrl?: string
+}
+
+export interface ExecutionOutcome {
+  readonly executionId: string
+  readonly status: ExecutionStatus
+  readonly output: unknown
+  readonly error?: ExecutionError
+}
+
+/**
+ * Runs a workflow now (`/execute`, `/stream`, a flushed burst, `ast run`): records the execution, runs
+ * its graph, records the outcome, publishes execution events and sends the callback. An escalated thread
+ * runs no graph: the execution is recorded `skipped`. The run's `livchatApiKey` goes to sends only.
+ */
+export const executeWorkflow = Effect.fn("ExecuteWorkflow.execute")(function* (
+  workflow: RunnableWorkflow,
+  request: RunRequest,
+  options: RunOptions & { readonly executionId?: string } = {}
+): Effect.fn.Return<ExecutionOutcome, Unavailable, GraphPorts> {
+  const executions = yield* ExecutionRepo
+  const threads = yield* ThreadRepo
+  const bus = yield* EventBus
+  const executionId = options.executionId ?? crypto.randomUUID()
+  const separator = effectiveAccumulator(workflow)?.separator
+  const input = withAggregatedInput(request.input, separator)
+  const context = publicContext(request.context)
+  const key = { organizationId: workflow.organizationId, threadId: request.threadId }
+  yield* Effect.annotateCurrentSpan({ executionId, threadId: request.threadId, organizationId: workflow.organizationId })
+
+  const thread = yield* threads.touch(key)
+  yield* executions.create({
+    id: executionId,
+    organizationId: workflow.organizationId,
+    workflowId: workflow.id,
+    workflowVersion: workflow.version,
+    threadId: request.threadId,
+    status: "running",
+    input: { threadId: request.threadId, input, context }
+  })
+  if (thread.status === "escalated") {
+    yield* executions.setStatus(executionId, "skipped", { output: { reason: "thread is escalated to a human" } })
+    yield* bus.publish(executionId, { type: "execution", executionId, status: "skipped" })
+    return { executionId, status: "skipped", output: { reason: "thread is escalated to a human" } } satisfies ExecutionOutcome
+  }
+  yield* bus.publish(executionId, { type: "execution", executionId, status: "running" })
+  const store = yield* (yield* Store).load({ organizationId: workflow.organizationId, workflowId: workflow.id, threadId: request.threadId })
+  const apiKey = request.context.livchatApiKey
+  const result = yield* runGraph(workflow.graph, {
+    executionId,
+    organizationId: workflow.organizationId,
+    workflowId: workflow.id,
+    threadId: request.threadId,
+    ...(workflow.callbackUrl === undefined ? {} : { callbackUrl: workflow.callbackUrl }),
+    input,
+    context,
+    secrets: apiKey === undefined ? {} : { livchatApiKey: apiKey },
+    thread: { threadId: thread.threadId, status: thread.status, metadata: thread.metadata },
+    store
+  }, options).pipe(
+    Effect.onInterrupt(() =>
+      Effect.ignore(executions.setStatus(executionId, "error", { error: { code: "interrupted", message: "the execution was stopped" } }))
+    )
+  )
+  yield* executions.setStatus(executionId, result.status, {
+    output: result.output,
+    ...(result.error === undefined ? {} : { error: result.error })
+  })
+  if (result.error !== undefined) yield* bus.publish(executionId, { type: "error", content: result.error.message })
+  yield* bus.publish(executionId, { type: "execution", executionId, status: result.status })
+  yield* (yield* Callbacks).notify({
+    event: result.status === "completed" ? "execution.completed" : "execution.failed",
+    organizationId: workflow.organizationId,
+    workflowId: workflow.id,
+    executionId,
+    threadId: request.threadId,
+    status: result.status,
+    output: result.output,
+    ...(result.error === undefined ? {} : { error: result.error }),
+    ...(workflow.callbackUrl === undefined ? {} : { callbackUrl: workflow.callbackUrl })
+  })
+  return { executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}) } satisfies ExecutionOutcome
+})
