@@ -87,26 +87,35 @@ const successorsOf = (graph: GraphSkeleton, indexOf: ReadonlyMap<string, number>
   return next
 }
 
-/** Reports each edge that closes a cycle (a back edge of a depth-first walk), with the cycle it closes. */
+/**
+ * Reports cycles at the cycle's edge that comes last in `edges` (an editor appends the edge it adds, so
+ * that is usually the edit), with a loop it closes; an edge is blamed once.
+ */
 const cycleIssues = (graph: GraphSkeleton, indexOf: ReadonlyMap<string, number>, edgeAt: (i: number) => Path) => {
   const next = successorsOf(graph, indexOf)
   const state = new Map<string, "open" | "done">()
   const issues: Array<Issue> = []
-  const stack: Array<string> = []
-  const visit = (id: string): void => {
+  const stack: Array<{ id: string; via: number }> = []
+  const reported = new Set<number>()
+  const visit = (id: string, via: number): void => {
     state.set(id, "open")
-    stack.push(id)
+    stack.push({ id, via })
     for (const { to, edge } of next.get(id) ?? []) {
       const s = state.get(to)
       if (s === "open") {
-        const loop = [...stack.slice(stack.indexOf(to)), to].join(" → ")
-        issues.push(issue(edgeAt(edge), `edge ${id} → ${to} closes a cycle: ${loop}`))
-      } else if (s === undefined) visit(to)
+        const loop = stack.slice(stack.findIndex((f) => f.id === to))
+        const blamed = Math.max(edge, ...loop.slice(1).map((f) => f.via))
+        if (reported.has(blamed)) continue
+        reported.add(blamed)
+        const { from, to: end } = graph.edges[blamed]!
+        const names = [...loop.map((f) => f.id), to].join(" → ")
+        issues.push(issue(edgeAt(blamed), `edge ${from} → ${end} closes a cycle: ${names}`))
+      } else if (s === undefined) visit(to, edge)
     }
     stack.pop()
     state.set(id, "done")
   }
-  for (const id of indexOf.keys()) if (!state.has(id)) visit(id)
+  for (const id of indexOf.keys()) if (!state.has(id)) visit(id, -1)
   return issues
 }
 
