@@ -47,6 +47,7 @@ export const executeWorkflow = Effect.fn("ExecuteWorkflow.execute")(function* (
   const input = withAggregatedInput(request.input, separator)
   const context = publicContext(request.context)
   const key = { organizationId: workflow.organizationId, threadId: request.threadId }
+  const ref = { organizationId: workflow.organizationId, executionId }
   yield* Effect.annotateCurrentSpan({ executionId, threadId: request.threadId, organizationId: workflow.organizationId })
 
   const thread = yield* threads.touch(key)
@@ -60,7 +61,7 @@ export const executeWorkflow = Effect.fn("ExecuteWorkflow.execute")(function* (
     input: { threadId: request.threadId, input, context }
   })
   if (thread.status === "escalated") {
-    yield* executions.setStatus(executionId, "skipped", { output: { reason: "thread is escalated to a human" } })
+    yield* executions.setStatus(ref, "skipped", { output: { reason: "thread is escalated to a human" } })
     yield* bus.publish(executionId, { type: "execution", executionId, status: "skipped" })
     return { executionId, status: "skipped", output: { reason: "thread is escalated to a human" } } satisfies ExecutionOutcome
   }
@@ -80,10 +81,10 @@ export const executeWorkflow = Effect.fn("ExecuteWorkflow.execute")(function* (
     store
   }, options).pipe(
     Effect.onInterrupt(() =>
-      Effect.ignore(executions.setStatus(executionId, "error", { error: { code: "interrupted", message: "the execution was stopped" } }))
+      Effect.ignore(executions.setStatus(ref, "error", { error: { code: "interrupted", message: "the execution was stopped" } }))
     )
   )
-  yield* executions.setStatus(executionId, result.status, {
+  yield* executions.setStatus(ref, result.status, {
     output: result.output,
     ...(result.error === undefined ? {} : { error: result.error })
   })

@@ -1,7 +1,7 @@
 import { Clock, Effect } from "effect"
 import { NodeFailed } from "../domain/errors.ts"
 import type { Step } from "../domain/Execution.ts"
-import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
+import { type ExecutionRef, ExecutionRepo } from "../ports/ExecutionRepo.ts"
 
 export interface StepStart {
   readonly id: string
@@ -18,7 +18,7 @@ const iso = (ms: number) => new Date(ms).toISOString()
  * `error` with its message. An interruption is recorded as an error too, so no step stays `running`.
  */
 export const journaled = <A, E extends { readonly message: string }, R>(
-  executionId: string,
+  execution: ExecutionRef,
   start: StepStart,
   work: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | NodeFailed, R | ExecutionRepo> =>
@@ -28,7 +28,7 @@ export const journaled = <A, E extends { readonly message: string }, R>(
     const record = (step: Partial<Step>) =>
       Clock.currentTimeMillis.pipe(
         Effect.flatMap((now) =>
-          repo.recordStep(executionId, {
+          repo.recordStep(execution, {
             ...start, status: "running", output: null, error: null, durationMs: null,
             startedAt: iso(startedAt), finishedAt: null,
             ...(step.status === "running" ? {} : { durationMs: now - startedAt, finishedAt: iso(now) }),
@@ -46,11 +46,11 @@ export const journaled = <A, E extends { readonly message: string }, R>(
   })
 
 /** A node never reached because no incoming edge fired. */
-export const recordSkipped = (executionId: string, start: StepStart) =>
+export const recordSkipped = (execution: ExecutionRef, start: StepStart) =>
   Effect.gen(function* () {
     const repo = yield* ExecutionRepo
     const now = iso(yield* Clock.currentTimeMillis)
-    yield* repo.recordStep(executionId, {
+    yield* repo.recordStep(execution, {
       ...start, status: "skipped", output: null, error: null, durationMs: 0, startedAt: now, finishedAt: now
     }).pipe(Effect.mapError((e) => new NodeFailed({ code: "unavailable", message: `step log: ${e.message}` })))
   })

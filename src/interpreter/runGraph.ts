@@ -89,7 +89,7 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
         )
         const step = { id: ctx.stepId, nodeId: node.id, stepName: node.type, attempt, input }
         return bus.publish(spec.executionId, { type: "node", nodeId: node.id, nodeType: node.type, status: "started" }).pipe(
-          Effect.zipRight(journaled(spec.executionId, step, timed)),
+          Effect.zipRight(journaled(spec, step, timed)),
           Effect.tapError(() => bus.publish(spec.executionId, { type: "node", nodeId: node.id, nodeType: node.type, status: "error" }))
         )
       })
@@ -108,7 +108,7 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
         const ready: Array<string> = []
         if (node.type !== "trigger" && fired.length === 0) {
           for (const e of outgoing) settle(e, undefined, ready)
-          return recordSkipped(spec.executionId, { id: `${id}:0`, nodeId: id, stepName: node.type, attempt: 0, input: null }).pipe(
+          return recordSkipped(spec, { id: `${id}:0`, nodeId: id, stepName: node.type, attempt: 0, input: null }).pipe(
             Effect.mapError((e) => new ExecutionFailed({ code: e.code, message: e.message, nodeId: id })),
             Effect.zipRight(visitAll(ready))
           )

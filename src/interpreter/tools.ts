@@ -70,7 +70,7 @@ export const makeToolRunner = (ctx: NodeContext, nodeId: string, attempt: number
   let calls = 0
   return (name: ToolName, args: Record<string, unknown>) => {
     const stepId = `${ctx.stepId}:tool:${++calls}`
-    return journaled(ctx.spec.executionId, { id: stepId, nodeId, stepName: `tool:${name}`, attempt, input: args }, runTool(name, args, ctx, stepId)).pipe(
+    return journaled(ctx.spec, { id: stepId, nodeId, stepName: `tool:${name}`, attempt, input: args }, runTool(name, args, ctx, stepId)).pipe(
       Effect.map((result) => JSON.stringify(result)),
       Effect.catchAll((e) => Effect.succeed(`error: ${e.message}`))
     )

@@ -4,6 +4,12 @@ import type { Execution, ExecutionError, ExecutionStatus, Step } from "../domain
 
 export type ExecutionSummary = Omit<Execution, "steps" | "input" | "output">
 
+/** An execution within its organization: every query is scoped by both. */
+export interface ExecutionRef {
+  readonly organizationId: string
+  readonly executionId: string
+}
+
 export interface NewExecution {
   readonly id: string
   readonly organizationId: string
@@ -29,14 +35,18 @@ export class ExecutionRepo extends Context.Tag("ast/ExecutionRepo")<ExecutionRep
   readonly create: (execution: NewExecution) => Effect.Effect<void, Unavailable>
   /** Moves an execution to a new status; a final status also records its output or error and `finishedAt`. */
   readonly setStatus: (
-    id: string,
+    ref: ExecutionRef,
     status: ExecutionStatus,
     result?: { readonly output?: unknown; readonly error?: ExecutionError }
   ) => Effect.Effect<void, Unavailable>
   /** Inserts or replaces a step, keyed by the execution id and the step's stable id. */
-  readonly recordStep: (executionId: string, step: Step) => Effect.Effect<void, Unavailable>
+  readonly recordStep: (ref: ExecutionRef, step: Step) => Effect.Effect<void, Unavailable>
   /** One execution with its steps, within its organization. */
   readonly get: (organizationId: string, id: string) => Effect.Effect<Option.Option<Execution>, Unavailable>
   /** A page of executions, newest first. */
   readonly list: (query: ExecutionQuery) => Effect.Effect<{ items: ReadonlyArray<ExecutionSummary>; nextCursor: string | null }, Unavailable>
+  /** Soft-deletes (gone from the API, purged later); answers whether a live execution was there. */
+  readonly remove: (organizationId: string, id: string) => Effect.Effect<boolean, Unavailable>
+  /** Erases soft-deleted executions and those started before `cutoff`, with their data and steps; answers how many. */
+  readonly purge: (cutoff: Date) => Effect.Effect<number, Unavailable>
 }>() {}

@@ -1,51 +1,56 @@
 import { Effect, Layer, Option } from "effect"
 import type { Execution, Step } from "../../domain/Execution.ts"
-import { ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
+import { type ExecutionRef, ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
 import { decodeCursor, encodeCursor } from "./cursor.ts"
 
 interface Row {
   execution: Omit<Execution, "steps">
   steps: Map<string, Step>
+  deletedAt: string | null
 }
+
+const isFinal = (status: string) => status === "completed" || status === "error" || status === "skipped"
 
 /** Executions in process memory (embedded single-instance mode and tests). */
 export const makeExecutionRepoMemory = () => {
   const rows = new Map<string, Row>()
-  const withSteps = (row: Row): Execution => ({ ...row.execution, steps: [...row.steps.values()] })
+  /** The live row of `ref`, only within its organization. */
+  const rowOf = (ref: ExecutionRef) => {
+    const row = rows.get(ref.executionId)
+    return row && row.deletedAt === null && row.execution.organizationId === ref.organizationId ? row : undefined
+  }
   const service: ExecutionRepo["Type"] = {
     create: (e) =>
       Effect.sync(() => {
         rows.set(e.id, {
           execution: { ...e, startedAt: new Date().toISOString(), finishedAt: null, output: null },
-          steps: new Map()
+          steps: new Map(),
+          deletedAt: null
         })
       }),
-    setStatus: (id, status, result) =>
+    setStatus: (ref, status, result) =>
       Effect.sync(() => {
-        const row = rows.get(id)
+        const row = rowOf(ref)
         if (row === undefined) return
-        const isFinal = status === "completed" || status === "error" || status === "skipped"
         row.execution = {
           ...row.execution,
           status,
           ...(result?.output === undefined ? {} : { output: result.output }),
           ...(result?.error === undefined ? {} : { error: result.error }),
-          ...(isFinal ? { finishedAt: new Date().toISOString() } : {})
+          ...(isFinal(status) ? { finishedAt: new Date().toISOString() } : {})
         }
       }),
-    recordStep: (executionId, step) =>
-      Effect.sync(() => {
-        rows.get(executionId)?.steps.set(step.id, step)
-      }),
+    recordStep: (ref, step) => Effect.sync(() => void rowOf(ref)?.steps.set(step.id, step)),
     get: (organizationId, id) =>
       Effect.sync(() => {
-        const row = rows.get(id)
-        return row && row.execution.organizationId === organizationId ? Option.some(withSteps(row)) : Option.none()
+        const row = rowOf({ organizationId, executionId: id })
+        return row ? Option.some({ ...row.execution, steps: [...row.steps.values()] }) : Option.none()
       }),
     list: (q) =>
       Effect.sync(() => {
         const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
         const all = [...rows.values()]
+          .filter((r) => r.deletedAt === null)
           .map((r) => r.execution)
           .filter((e) => e.organizationId === q.organizationId)
           .filter((e) => (q.workflowId === undefined || e.workflowId === q.workflowId) && (q.threadId === undefined || e.threadId === q.threadId) && (q.status === undefined || e.status === q.status))
@@ -54,6 +59,24 @@ export const makeExecutionRepoMemory = () => {
         const items: Array<ExecutionSummary> = all.slice(0, q.limit).map(({ input: _i, output: _o, ...summary }) => summary)
         const last = items[items.length - 1]
         return { items, nextCursor: all.length > q.limit && last ? encodeCursor(last.startedAt, last.id) : null }
+      }),
+    remove: (organizationId, id) =>
+      Effect.sync(() => {
+        const row = rowOf({ organizationId, executionId: id })
+        if (row === undefined) return false
+        row.deletedAt = new Date().toISOString()
+        return true
+      }),
+    purge: (cutoff) =>
+      Effect.sync(() => {
+        let purged = 0
+        for (const [id, row] of rows) {
+          if (row.deletedAt !== null || new Date(row.execution.startedAt) < cutoff) {
+            rows.delete(id)
+            purged += 1
+          }
+        }
+        return purged
       })
   }
   return service
