@@ -64,6 +64,7 @@ export const jsonLogicProblems = (
   at: ReadonlyArray<string | number> = [],
   isRelative = false
 ): ReadonlyArray<ExpressionProblem> => {
+  if (at.length > maxDepth) return [{ path: at, message: `a JsonLogic expression may nest at most ${maxDepth} levels` }]
   if (Array.isArray(logic)) return logic.flatMap((item, i) => jsonLogicProblems(item, nodeIds, [...at, i], isRelative))
   if (logic === null || typeof logic !== "object") return []
   const keys = Object.keys(logic)
@@ -88,5 +89,7 @@ export const jsonLogicProblems = (
   }
   return jsonLogicProblems(args, nodeIds, [...at, op], isRelative)
 }
+
+const maxDepth = 64
 
 const iterating = new Set(["map", "filter", "reduce", "all", "none", "some"])

@@ -56,8 +56,15 @@ export const validateGraphStructure = (graph: GraphSkeleton, at: Path = ["graph"
     else issues.push(issue(edgeAt(i), `duplicate of edges[${first}]`))
   })
 
+  const outgoingOf = new Map<string, Array<{ e: GraphSkeleton["edges"][number]; j: number }>>()
+  graph.edges.forEach((e, j) => {
+    const list = outgoingOf.get(e.from)
+    if (list === undefined) outgoingOf.set(e.from, [{ e, j }])
+    else list.push({ e, j })
+  })
   graph.nodes.forEach((node, i) => {
-    const outgoing = graph.edges.flatMap((e, j) => (e.from === node.id ? [{ e, j }] : []))
+    if (indexOf.get(node.id) !== i) return
+    const outgoing = outgoingOf.get(node.id) ?? []
     const errorEdges = outgoing.filter(({ e }) => e.when === "error")
     for (const { j } of errorEdges.slice(1)) issues.push(issue(edgeAt(j, "when"), `node '${node.id}' already has an error edge`))
     if (node.type !== "condition") return
@@ -89,20 +96,32 @@ const successorsOf = (graph: GraphSkeleton, indexOf: ReadonlyMap<string, number>
 
 /**
  * Reports cycles at the cycle's edge that comes last in `edges` (an editor appends the edge it adds, so
- * that is usually the edit), with a loop it closes; an edge is blamed once.
+ * that is usually the edit), with a loop it closes; an edge is blamed once. The depth-first walk keeps
+ * its own stack, so a graph of any size is checked without exhausting the call stack.
  */
 const cycleIssues = (graph: GraphSkeleton, indexOf: ReadonlyMap<string, number>, edgeAt: (i: number) => Path) => {
   const next = successorsOf(graph, indexOf)
   const state = new Map<string, "open" | "done">()
   const issues: Array<Issue> = []
-  const stack: Array<{ id: string; via: number }> = []
   const reported = new Set<number>()
-  const visit = (id: string, via: number): void => {
-    state.set(id, "open")
-    stack.push({ id, via })
-    for (const { to, edge } of next.get(id) ?? []) {
-      const s = state.get(to)
-      if (s === "open") {
+  for (const root of indexOf.keys()) {
+    if (state.has(root)) continue
+    const stack: Array<{ id: string; via: number; child: number }> = [{ id: root, via: -1, child: 0 }]
+    state.set(root, "open")
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1]!
+      const successor = (next.get(frame.id) ?? [])[frame.child++]
+      if (successor === undefined) {
+        state.set(frame.id, "done")
+        stack.pop()
+        continue
+      }
+      const { to, edge } = successor
+      const seen = state.get(to)
+      if (seen === undefined) {
+        state.set(to, "open")
+        stack.push({ id: to, via: edge, child: 0 })
+      } else if (seen === "open") {
         const loop = stack.slice(stack.findIndex((f) => f.id === to))
         const blamed = Math.max(edge, ...loop.slice(1).map((f) => f.via))
         if (reported.has(blamed)) continue
@@ -110,12 +129,9 @@ const cycleIssues = (graph: GraphSkeleton, indexOf: ReadonlyMap<string, number>,
         const { from, to: end } = graph.edges[blamed]!
         const names = [...loop.map((f) => f.id), to].join(" → ")
         issues.push(issue(edgeAt(blamed), `edge ${from} → ${end} closes a cycle: ${names}`))
-      } else if (s === undefined) visit(to, edge)
+      }
     }
-    stack.pop()
-    state.set(id, "done")
   }
-  for (const id of indexOf.keys()) if (!state.has(id)) visit(id, -1)
   return issues
 }
 

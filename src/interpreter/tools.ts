@@ -5,7 +5,7 @@ import { KnowledgeBase } from "../ports/KnowledgeBase.ts"
 import type { Callbacks } from "../ports/Callbacks.ts"
 import { Messenger } from "../ports/Messenger.ts"
 import type { ThreadRepo } from "../ports/ThreadRepo.ts"
-import { journaled } from "./journal.ts"
+import type { Journal } from "./journal.ts"
 import type { NodeContext } from "./NodeContext.ts"
 import { escalateThread } from "./nodes/escalate.ts"
 import { sendMessage } from "./nodes/send.ts"
@@ -66,11 +66,11 @@ const runTool = (name: ToolName, args: unknown, ctx: NodeContext, stepId: string
  * The agent's tool runner: each call is its own step (`tool:<name>`, id `<stepId>:tool:<n>`); a failure
  * is logged as an error step and given back to the model as text.
  */
-export const makeToolRunner = (ctx: NodeContext, nodeId: string, attempt: number) => {
+export const makeToolRunner = (ctx: NodeContext, journal: Journal, nodeId: string, attempt: number) => {
   let calls = 0
   return (name: ToolName, args: Record<string, unknown>) => {
     const stepId = `${ctx.stepId}:tool:${++calls}`
-    return journaled(ctx.spec, { id: stepId, nodeId, stepName: `tool:${name}`, attempt, input: args }, runTool(name, args, ctx, stepId)).pipe(
+    return journal.step({ id: stepId, nodeId, stepName: `tool:${name}`, attempt, input: args }, runTool(name, args, ctx, stepId)).pipe(
       Effect.map((result) => JSON.stringify(result)),
       Effect.catchAll((e) => Effect.succeed(`error: ${e.message}`))
     )

@@ -153,3 +153,21 @@ describe("workflow validation: every problem, each with its path", () => {
     expect(Either.isRight(ok)).toBe(true)
   })
 })
+
+describe("workflow validation at scale", () => {
+  it("a 5,000-node chain is checked without exhausting the stack; a cycle in it is still found", () => {
+    const nodes = [{ id: "trigger", type: "trigger" }, ...Array.from({ length: 5000 }, (_, i) => ({ id: `n${i}`, type: "transform", config: { set: { i } } }))]
+    const edges = nodes.slice(1).map((n, i) => ({ from: nodes[i]!.id, to: n.id }))
+    expect(issuesOf(doc(nodes, edges))).toEqual([])
+    expect(issuesOf(doc(nodes, [...edges, { from: "n4999", to: "n0" }])).map((i) => i.path)).toEqual([["graph", "edges", 5000]])
+  })
+
+  it("an absurdly nested JsonLogic expression is an issue, not a crash", () => {
+    let logic: unknown = true
+    for (let i = 0; i < 10_000; i++) logic = { "!": [logic] }
+    const c = { id: "c", type: "condition", config: { if: logic } }
+    const issues = issuesOf(doc([trigger, c, send("a"), send("b")], [{ from: "trigger", to: "c" }, { from: "c", to: "a", when: "true" }, { from: "c", to: "b", when: "false" }]))
+    expect(issues).toHaveLength(1)
+    expect(issues[0]?.message).toBe("a JsonLogic expression may nest at most 64 levels")
+  })
+})

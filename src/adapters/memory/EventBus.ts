@@ -9,10 +9,11 @@ const isEnd = (e: ExecutionEvent) =>
 export const makeEventBusMemory = (keep = 1000) =>
   Effect.gen(function* () {
     const logs = new Map<string, Array<DeliveredEvent>>()
+    let subscribers = 0
     const hub = yield* PubSub.unbounded<{ executionId: string; delivered: DeliveredEvent }>()
     const service: EventBus["Type"] = {
-      publish: (executionId, event) =>
-        Effect.suspend(() => {
+      publish: (executionId, event) => {
+        const record = () => {
           let log = logs.get(executionId)
           if (log === undefined) {
             log = []
@@ -21,12 +22,18 @@ export const makeEventBusMemory = (keep = 1000) =>
           }
           const delivered = { seq: log.length + 1, event }
           log.push(delivered)
-          return PubSub.publish(hub, { executionId, delivered })
-        }).pipe(Effect.asVoid),
+          return delivered
+        }
+        // Nobody listens live: the replay log is enough for a later subscriber.
+        return subscribers === 0
+          ? Effect.sync(() => void record())
+          : Effect.suspend(() => PubSub.publish(hub, { executionId, delivered: record() })).pipe(Effect.asVoid)
+      },
       subscribe: (executionId, afterSeq = 0) =>
         Stream.unwrapScoped(
           Effect.gen(function* () {
             const live = yield* PubSub.subscribe(hub)
+            yield* Effect.acquireRelease(Effect.sync(() => subscribers++), () => Effect.sync(() => subscribers--))
             const past = (logs.get(executionId) ?? []).filter((d) => d.seq > afterSeq)
             const lastSeq = past[past.length - 1]?.seq ?? afterSeq
             const following = Stream.fromQueue(live).pipe(

@@ -1,0 +1,102 @@
+/**
+ * `npm run bench`: runs every benchmark in bench/ (each file exporting `benchmark`), prints and rewrites
+ * bench/RESULTS.md (notes under the marker are kept), and exits non-zero if a benchmark throws.
+ */
+import { readdir, readFile, writeFile } from "node:fs/promises"
+import os from "node:os"
+import path from "node:path"
+import { pathToFileURL } from "node:url"
+import { type Benchmark, type Measurement, perSecond, ratioOf } from "./Benchmark.ts"
+
+const resultsPath = path.join(import.meta.dirname, "RESULTS.md")
+const notesMarker = "<!-- Notes below this line are kept when bench/run.ts rewrites this file. -->"
+
+type Outcome =
+  | { readonly benchmark: Benchmark; readonly measurements: ReadonlyArray<Measurement> }
+  | { readonly benchmark: Benchmark; readonly failure: string }
+
+const isBenchmark = (value: unknown): value is Benchmark =>
+  value !== null && typeof value === "object" && typeof (value as Benchmark).run === "function"
+
+const discover = async (): Promise<ReadonlyArray<Benchmark>> => {
+  const files = (await readdir(import.meta.dirname)).filter((f) => f.endsWith(".ts") && f !== "run.ts").sort()
+  const found: Array<Benchmark> = []
+  for (const file of files) {
+    const module: { benchmark?: unknown } = await import(pathToFileURL(path.join(import.meta.dirname, file)).href)
+    if (isBenchmark(module.benchmark)) found.push(module.benchmark)
+  }
+  return found
+}
+
+const grouped = (n: number) => Math.round(n).toLocaleString("en-US")
+
+const table = (b: Benchmark, measurements: ReadonlyArray<Measurement>) => [
+  `| benchmark | ${b.subject} ${b.unit}/s | ${b.baseline} ${b.unit}/s | ${b.subject} ms | ${b.baseline} ms | ratio | target | met |`,
+  "|---|--:|--:|--:|--:|--:|--:|:-:|",
+  ...measurements.map((m) => {
+    const ratio = ratioOf(m)
+    return `| ${m.name} | ${grouped(perSecond(m.units, m.subjectMs))} | ${grouped(perSecond(m.units, m.baselineMs))} | ` +
+      `${m.subjectMs.toFixed(1)} | ${m.baselineMs.toFixed(2)} | ${ratio.toFixed(1)}× | ≤ ${m.targetRatio}× | ${ratio <= m.targetRatio ? "yes" : "**no**"} |`
+  })
+]
+
+const verdict = (b: Benchmark, measurements: ReadonlyArray<Measurement>) => {
+  const missed = measurements.filter((m) => ratioOf(m) > m.targetRatio)
+  if (missed.length === 0) return `Target met: the ${b.subject} is within its target of the ${b.baseline} in every case.`
+  return `**Target missed**: ${missed.map((m) => `${m.name} is ${ratioOf(m).toFixed(1)}× the ${b.baseline} (target ≤ ${m.targetRatio}×)`).join("; ")}.`
+}
+
+const section = (outcome: Outcome) => [
+  `## ${outcome.benchmark.title}`,
+  "",
+  outcome.benchmark.description,
+  "",
+  ...("failure" in outcome
+    ? [`**FAILED**: the benchmark threw — ${outcome.failure}`]
+    : [...table(outcome.benchmark, outcome.measurements), "", verdict(outcome.benchmark, outcome.measurements)]),
+  ""
+]
+
+const machine = () => {
+  const cpus = os.cpus()
+  return `${os.type()} ${os.release()} (${os.arch()}); ${cpus[0]?.model.trim() ?? "unknown CPU"}; ` +
+    `${os.availableParallelism()} cores; Node ${process.version}`
+}
+
+const keptNotes = async () => {
+  const previous = await readFile(resultsPath, "utf8").catch(() => "")
+  const at = previous.indexOf(notesMarker)
+  return at === -1 ? "" : previous.slice(at + notesMarker.length).trim()
+}
+
+const main = async () => {
+  const outcomes: Array<Outcome> = []
+  for (const benchmark of await discover()) {
+    console.log(`${benchmark.title}…`)
+    try {
+      outcomes.push({ benchmark, measurements: await benchmark.run() })
+    } catch (e) {
+      console.error(e)
+      outcomes.push({ benchmark, failure: e instanceof Error ? e.message.split("\n")[0]! : String(e) })
+    }
+  }
+  const notes = await keptNotes()
+  const text = [
+    "# Benchmark results",
+    "",
+    "Written by `npm run bench` (bench/run.ts); each ratio is measured within one run on one machine.",
+    "",
+    `- Machine: ${machine()}`,
+    `- Date: ${new Date().toISOString()}`,
+    "",
+    ...outcomes.flatMap(section),
+    notesMarker,
+    "",
+    ...(notes === "" ? [] : [notes, ""])
+  ].join("\n")
+  await writeFile(resultsPath, text)
+  console.log(`\n${text.slice(0, text.indexOf(notesMarker)).trim()}\n\nwrote ${path.relative(process.cwd(), resultsPath)}`)
+  if (outcomes.some((o) => "failure" in o)) process.exitCode = 1
+}
+
+await main()

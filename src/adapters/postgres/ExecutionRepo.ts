@@ -1,0 +1,152 @@
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, Option } from "effect"
+import type { Execution, ExecutionStatus, Step } from "../../domain/Execution.ts"
+import { ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
+import { decodeCursor, encodeCursor } from "../memory/cursor.ts"
+import { iso, orUnavailable } from "./orUnavailable.ts"
+
+interface ExecutionRow {
+  readonly id: string
+  readonly organization_id: string
+  readonly workflow_id: string
+  readonly workflow_version: number
+  readonly thread_id: string
+  readonly status: ExecutionStatus
+  readonly started_at: Date
+  readonly finished_at: Date | null
+  readonly error_code: string | null
+  readonly error_message: string | null
+  readonly error_node_id: string | null
+}
+
+interface StepRow {
+  readonly step_id: string
+  readonly node_id: string
+  readonly step_name: string
+  readonly attempt: number
+  readonly status: Step["status"]
+  readonly input: unknown
+  readonly output: unknown
+  readonly error: string | null
+  readonly duration_ms: number | null
+  readonly started_at: Date
+  readonly finished_at: Date | null
+}
+
+const summaryOf = (r: ExecutionRow): ExecutionSummary => ({
+  id: r.id,
+  organizationId: r.organization_id,
+  workflowId: r.workflow_id,
+  workflowVersion: r.workflow_version,
+  threadId: r.thread_id,
+  status: r.status,
+  startedAt: iso(r.started_at)!,
+  finishedAt: iso(r.finished_at),
+  ...(r.error_code === null
+    ? {}
+    : { error: { code: r.error_code, message: r.error_message ?? "", ...(r.error_node_id === null ? {} : { nodeId: r.error_node_id }) } })
+})
+
+const stepOf = (r: StepRow): Step => ({
+  id: r.step_id,
+  nodeId: r.node_id,
+  stepName: r.step_name,
+  attempt: r.attempt,
+  status: r.status,
+  input: r.input,
+  output: r.output,
+  error: r.error,
+  durationMs: r.duration_ms,
+  startedAt: iso(r.started_at)!,
+  finishedAt: iso(r.finished_at)
+})
+
+const isFinal = (status: ExecutionStatus) => status === "completed" || status === "error" || status === "skipped"
+
+/** Executions on PostgreSQL: a light `executions` row, heavy `execution_data`, and `execution_steps`. */
+export const makeExecutionRepoPg = Effect.gen(function* () {
+  const sql = yield* PgClient.PgClient
+  const service: ExecutionRepo["Type"] = {
+    create: (e) =>
+      sql.withTransaction(
+        sql`INSERT INTO executions (id, organization_id, workflow_id, workflow_version, thread_id, status, started_at)
+            VALUES (${e.id}, ${e.organizationId}, ${e.workflowId}, ${e.workflowVersion}, ${e.threadId}, ${e.status}, ${new Date()})`.pipe(
+          Effect.zipRight(sql`INSERT INTO execution_data (execution_id, organization_id, input) VALUES (${e.id}, ${e.organizationId}, ${sql.json(e.input ?? null)})`)
+        )
+      ).pipe(Effect.asVoid, orUnavailable("ExecutionRepo.create")),
+
+    setStatus: (ref, status, result) =>
+      sql.withTransaction(Effect.gen(function* () {
+        const error = result?.error
+        const updated = yield* sql`
+          UPDATE executions SET status = ${status},
+            finished_at = ${isFinal(status) ? new Date() : null},
+            error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}, error_node_id = ${error?.nodeId ?? null}
+          WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL
+          RETURNING id`
+        if (updated.length > 0 && result?.output !== undefined) {
+          yield* sql`UPDATE execution_data SET output = ${sql.json(result.output)}
+                     WHERE execution_id = ${ref.executionId} AND organization_id = ${ref.organizationId}`
+        }
+      })).pipe(orUnavailable("ExecutionRepo.setStatus")),
+
+    recordStep: (ref, s) =>
+      sql`
+        INSERT INTO execution_steps (execution_id, step_id, organization_id, node_id, step_name, attempt, status,
+                                     input, output, error, duration_ms, started_at, finished_at)
+        SELECT ${ref.executionId}, ${s.id}, ${ref.organizationId}, ${s.nodeId}, ${s.stepName}, ${s.attempt}, ${s.status},
+               ${sql.json(s.input ?? null)}, ${sql.json(s.output ?? null)}, ${s.error}, ${s.durationMs},
+               ${new Date(s.startedAt)}, ${s.finishedAt === null ? null : new Date(s.finishedAt)}
+        WHERE EXISTS (SELECT 1 FROM executions WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL)
+        ON CONFLICT (execution_id, step_id) DO UPDATE SET
+          status = EXCLUDED.status, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
+          duration_ms = EXCLUDED.duration_ms, finished_at = EXCLUDED.finished_at
+        WHERE execution_steps.organization_id = EXCLUDED.organization_id`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.recordStep")),
+
+    get: (organizationId, id) =>
+      Effect.gen(function* () {
+        const rows = yield* sql<ExecutionRow & { input: unknown; output: unknown }>`
+          SELECT e.*, d.input, d.output FROM executions e JOIN execution_data d ON d.execution_id = e.id
+          WHERE e.id = ${id} AND e.organization_id = ${organizationId} AND e.deleted_at IS NULL`
+        const row = rows[0]
+        if (row === undefined) return Option.none<Execution>()
+        const steps = yield* sql<StepRow>`
+          SELECT * FROM execution_steps WHERE execution_id = ${id} AND organization_id = ${organizationId} ORDER BY seq`
+        return Option.some<Execution>({ ...summaryOf(row), input: row.input, output: row.output, steps: steps.map(stepOf) })
+      }).pipe(orUnavailable("ExecutionRepo.get")),
+
+    list: (q) =>
+      Effect.gen(function* () {
+        const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
+        const filters = [
+          sql`organization_id = ${q.organizationId}`,
+          sql`deleted_at IS NULL`,
+          ...(q.workflowId === undefined ? [] : [sql`workflow_id = ${q.workflowId}`]),
+          ...(q.threadId === undefined ? [] : [sql`thread_id = ${q.threadId}`]),
+          ...(q.status === undefined ? [] : [sql`status = ${q.status}`]),
+          ...(after === undefined ? [] : [sql`(started_at, id) < (${new Date(after.at)}, ${after.id})`])
+        ]
+        const rows = yield* sql<ExecutionRow>`
+          SELECT * FROM executions WHERE ${sql.and(filters)} ORDER BY started_at DESC, id DESC LIMIT ${q.limit + 1}`
+        const items = rows.slice(0, q.limit).map(summaryOf)
+        const last = items[items.length - 1]
+        return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.startedAt, last.id) : null }
+      }).pipe(orUnavailable("ExecutionRepo.list")),
+
+    remove: (organizationId, id) =>
+      sql`UPDATE executions SET deleted_at = now()
+          WHERE id = ${id} AND organization_id = ${organizationId} AND deleted_at IS NULL RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        orUnavailable("ExecutionRepo.remove")
+      ),
+
+    purge: (cutoff) =>
+      sql`DELETE FROM executions WHERE deleted_at IS NOT NULL OR started_at < ${cutoff} RETURNING id`.pipe(
+        Effect.map((rows) => rows.length),
+        orUnavailable("ExecutionRepo.purge")
+      )
+  }
+  return service
+})
+
+export const ExecutionRepoPg = Layer.effect(ExecutionRepo, makeExecutionRepoPg)

@@ -1,0 +1,25 @@
+import { Migrator, SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import init from "./migrations/0001_init.ts"
+
+/** Every migration, in order. Never edit one that has shipped: add the next. */
+const migrations = Migrator.fromRecord({ "0001_init": init })
+
+/** The migrator without a schema dump (which would need pg_dump on the machine). */
+const runMigrator = Migrator.make({})
+
+/** An arbitrary, fixed key: instances starting at once take turns on it. */
+const MIGRATION_LOCK = 7_342_019_001
+
+/**
+ * Runs pending migrations. The advisory lock makes instances that start together run them one at a
+ * time (the migrator's own table lock does not cover creating its table); migrations only add.
+ */
+export const migrate = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  return yield* sql.withTransaction(
+    sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.pipe(
+      Effect.zipRight(runMigrator({ loader: migrations, table: "ast_migrations" }))
+    )
+  )
+}).pipe(Effect.withSpan("Database.migrate"))
