@@ -36,3 +36,9 @@ export class AgentFailed extends Schema.TaggedError<AgentFailed>()("AgentFailed"
   code: Schema.String,
   message: Schema.String
 }) {}
+
+/** A sealed secret could not be opened: malformed, of an unknown version, altered, or sealed under another key. */
+export class SecretUnreadable extends Schema.TaggedError<SecretUnreadable>()("SecretUnreadable", {
+  reason: Schema.Literal("malformed", "unknown_version", "not_authentic"),
+  message: Schema.String
+}) {}

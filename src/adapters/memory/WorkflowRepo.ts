@@ -8,7 +8,13 @@ export const makeWorkflowRepoMemory = () => {
   const rows = new Map<string, { workflow: Workflow; isDeleted: boolean }>()
   const createdAt = (w: Workflow) => DateTime.formatIso(w.createdAt)
   const service: WorkflowRepo["Type"] = {
-    save: (workflow) => Effect.sync(() => void rows.set(workflow.id, { workflow, isDeleted: false })),
+    save: (workflow) =>
+      Effect.sync(() => {
+        const known = rows.get(workflow.id)
+        // Like the PostgreSQL adapter: never overwrite another organization's or a deleted workflow.
+        if (known && (known.isDeleted || known.workflow.organizationId !== workflow.organizationId)) return
+        rows.set(workflow.id, { workflow, isDeleted: false })
+      }),
     get: (organizationId, id) =>
       Effect.sync(() => {
         const row = rows.get(id)

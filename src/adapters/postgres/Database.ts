@@ -27,8 +27,12 @@ const migrated = <E, R>(client: Layer.Layer<Database, E, R>, describe: string) =
     )
   ).pipe(Layer.provideMerge(client))
 
-const failedToStart = (what: string) => (e: { readonly message: string }) =>
-  new Unavailable({ dependency: "database", message: `${what}: ${e.message}` })
+/** The driver's own words (a SqlError's message is generic; its cause says what happened). */
+export const reasonOf = (e: { readonly message: string; readonly cause?: unknown }): string =>
+  e.cause instanceof Error && e.cause.message !== "" ? `${e.message}: ${e.cause.message}` : e.message
+
+const failedToStart = (what: string) => (e: { readonly message: string; readonly cause?: unknown }) =>
+  new Unavailable({ dependency: "database", message: `${what}: ${reasonOf(e)}` })
 
 /** PostgreSQL at `DATABASE_URL` (Neon, Fly Postgres, any PG ≥ 14), migrated at startup. */
 export const PostgresDatabase = (url: Redacted.Redacted<string>, options: { readonly maxConnections?: number } = {}) =>

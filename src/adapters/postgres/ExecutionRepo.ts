@@ -3,7 +3,7 @@ import { Effect, Layer, Option } from "effect"
 import type { Execution, ExecutionStatus, Step } from "../../domain/Execution.ts"
 import { ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
 import { decodeCursor, encodeCursor } from "../memory/cursor.ts"
-import { iso, orUnavailable } from "./orUnavailable.ts"
+import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
 
 interface ExecutionRow {
   readonly id: string
@@ -71,7 +71,7 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
       sql.withTransaction(
         sql`INSERT INTO executions (id, organization_id, workflow_id, workflow_version, thread_id, status, started_at)
             VALUES (${e.id}, ${e.organizationId}, ${e.workflowId}, ${e.workflowVersion}, ${e.threadId}, ${e.status}, ${new Date()})`.pipe(
-          Effect.zipRight(sql`INSERT INTO execution_data (execution_id, organization_id, input) VALUES (${e.id}, ${e.organizationId}, ${sql.json(e.input ?? null)})`)
+          Effect.zipRight(sql`INSERT INTO execution_data (execution_id, organization_id, input) VALUES (${e.id}, ${e.organizationId}, ${asJson(e.input ?? null)}::jsonb)`)
         )
       ).pipe(Effect.asVoid, orUnavailable("ExecutionRepo.create")),
 
@@ -85,7 +85,7 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
           WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL
           RETURNING id`
         if (updated.length > 0 && result?.output !== undefined) {
-          yield* sql`UPDATE execution_data SET output = ${sql.json(result.output)}
+          yield* sql`UPDATE execution_data SET output = ${asJson(result.output)}::jsonb
                      WHERE execution_id = ${ref.executionId} AND organization_id = ${ref.organizationId}`
         }
       })).pipe(orUnavailable("ExecutionRepo.setStatus")),
@@ -95,7 +95,7 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
         INSERT INTO execution_steps (execution_id, step_id, organization_id, node_id, step_name, attempt, status,
                                      input, output, error, duration_ms, started_at, finished_at)
         SELECT ${ref.executionId}, ${s.id}, ${ref.organizationId}, ${s.nodeId}, ${s.stepName}, ${s.attempt}, ${s.status},
-               ${sql.json(s.input ?? null)}, ${sql.json(s.output ?? null)}, ${s.error}, ${s.durationMs},
+               ${asJson(s.input ?? null)}::jsonb, ${asJson(s.output ?? null)}::jsonb, ${s.error}, ${s.durationMs},
                ${new Date(s.startedAt)}, ${s.finishedAt === null ? null : new Date(s.finishedAt)}
         WHERE EXISTS (SELECT 1 FROM executions WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL)
         ON CONFLICT (execution_id, step_id) DO UPDATE SET

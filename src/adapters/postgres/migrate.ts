@@ -19,6 +19,9 @@ export const migrate = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   return yield* sql.withTransaction(
     sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.pipe(
+      // The migrator's "does its table exist" probe aborts a transaction: create the table first, under the lock.
+      Effect.zipRight(sql`CREATE TABLE IF NOT EXISTS ast_migrations (
+        migration_id integer PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT now(), name text NOT NULL)`),
       Effect.zipRight(runMigrator({ loader: migrations, table: "ast_migrations" }))
     )
   )

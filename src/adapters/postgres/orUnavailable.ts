@@ -27,3 +27,9 @@ export const orUnavailable = (name: string) => <A, R>(self: Effect.Effect<A, Sql
 /** ISO-8601 of a timestamp column (`null` stays `null`). */
 export const iso = (value: Date | string | null): string | null =>
   value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString()
+
+/**
+ * A value as JSON text for a `jsonb` parameter (`${asJson(v)}::jsonb`). The driver would send a bare
+ * string as-is, which is not JSON; `undefined` is stored as JSON null.
+ */
+export const asJson = (value: unknown): string => JSON.stringify(value ?? null)

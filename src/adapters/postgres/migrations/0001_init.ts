@@ -1,8 +1,7 @@
-import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import { statements } from "./statements.ts"
 
 /** Keys, workflows, the two-table executions with their steps, threads and stored values. */
-export default Effect.flatMap(SqlClient.SqlClient, (sql) => sql`
+export default statements(`
   CREATE TABLE api_keys (
     id uuid PRIMARY KEY,
     organization_id text NOT NULL,

@@ -1,0 +1,83 @@
+import { PgClient } from "@effect/sql-pg"
+import { DateTime, Effect, Layer, Option, Schema } from "effect"
+import { Workflow } from "../../domain/Workflow.ts"
+import { WorkflowRepo } from "../../ports/WorkflowRepo.ts"
+import { decodeCursor, encodeCursor } from "../memory/cursor.ts"
+import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
+
+interface WorkflowRow {
+  readonly id: string
+  readonly organization_id: string
+  readonly document: Record<string, unknown>
+  readonly graph: unknown
+  readonly version: number
+  readonly created_at: Date
+  readonly updated_at: Date
+}
+
+const encode = Schema.encodeSync(Workflow)
+// A stored row that no longer decodes is a bug or a corrupted row, not a caller's mistake: a defect.
+const decode = Schema.decodeUnknownSync(Workflow)
+
+const workflowOf = (r: WorkflowRow): Workflow =>
+  decode({
+    ...r.document,
+    graph: r.graph,
+    id: r.id,
+    organizationId: r.organization_id,
+    version: r.version,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at)
+  })
+
+/** Workflows on PostgreSQL: the document as JSONB beside its compiled graph; delete is soft. */
+export const makeWorkflowRepoPg = Effect.gen(function* () {
+  const sql = yield* PgClient.PgClient
+  const service: WorkflowRepo["Type"] = {
+    save: (workflow) =>
+      Effect.suspend(() => {
+        const { graph, id, organizationId, version, createdAt, updatedAt, ...document } = encode(workflow)
+        return sql`
+          INSERT INTO workflows (id, organization_id, name, document, graph, version, is_active, created_at, updated_at)
+          VALUES (${id}, ${organizationId}, ${workflow.name}, ${asJson(document)}::jsonb, ${asJson(graph)}::jsonb, ${version},
+                  ${workflow.isActive}, ${new Date(createdAt)}, ${new Date(updatedAt)})
+          ON CONFLICT (id) DO UPDATE SET
+            name = EXCLUDED.name, document = EXCLUDED.document, graph = EXCLUDED.graph, version = EXCLUDED.version,
+            is_active = EXCLUDED.is_active, updated_at = EXCLUDED.updated_at
+          WHERE workflows.organization_id = EXCLUDED.organization_id AND workflows.deleted_at IS NULL`
+      }).pipe(Effect.asVoid, orUnavailable("WorkflowRepo.save")),
+
+    get: (organizationId, id) =>
+      sql<WorkflowRow>`
+        SELECT * FROM workflows WHERE id = ${id} AND organization_id = ${organizationId} AND deleted_at IS NULL`.pipe(
+        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), workflowOf)),
+        orUnavailable("WorkflowRepo.get")
+      ),
+
+    list: (organizationId, limit, cursor) =>
+      Effect.gen(function* () {
+        const after = cursor === undefined ? undefined : decodeCursor(cursor)
+        const rows = yield* sql<WorkflowRow>`
+          SELECT * FROM workflows
+          WHERE organization_id = ${organizationId} AND deleted_at IS NULL
+            ${after === undefined ? sql`` : sql`AND (created_at, id) < (${new Date(after.at)}, ${after.id})`}
+          ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`
+        const items = rows.slice(0, limit).map(workflowOf)
+        const last = items[items.length - 1]
+        return {
+          items,
+          nextCursor: rows.length > limit && last ? encodeCursor(DateTime.formatIso(last.createdAt), last.id) : null
+        }
+      }).pipe(orUnavailable("WorkflowRepo.list")),
+
+    remove: (organizationId, id) =>
+      sql`UPDATE workflows SET deleted_at = now()
+          WHERE id = ${id} AND organization_id = ${organizationId} AND deleted_at IS NULL RETURNING id`.pipe(
+        Effect.map((rows) => rows.length > 0),
+        orUnavailable("WorkflowRepo.remove")
+      )
+  }
+  return service
+})
+
+export const WorkflowRepoPg = Layer.effect(WorkflowRepo, makeWorkflowRepoPg)

@@ -1,0 +1,111 @@
+import { expect } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import { ExecutionRepo, type NewExecution } from "../../src/ports/ExecutionRepo.ts"
+import { type ContractIt, freshOrg, stepFor, uuid } from "./fixtures.ts"
+
+const newExecution = (organizationId: string, overrides: Partial<NewExecution> = {}): NewExecution => ({
+  id: uuid(),
+  organizationId,
+  workflowId: uuid(),
+  workflowVersion: 1,
+  threadId: "5511999",
+  status: "running",
+  input: { threadId: "5511999", input: { aggregatedInput: "oi" }, context: { instanceId: "i" } },
+  ...overrides
+})
+
+/** What every ExecutionRepo must do. */
+export const executionRepoContract = (it: ContractIt) => {
+  it.effect("records an execution, its steps (upserted by step id, in first-recorded order) and its outcome", () =>
+    Effect.gen(function* () {
+      const repo = yield* ExecutionRepo
+      const org = freshOrg()
+      const e = newExecution(org)
+      const ref = { organizationId: org, executionId: e.id }
+      yield* repo.create(e)
+      yield* repo.recordStep(ref, stepFor("trigger:1", { status: "running", output: null, finishedAt: null, durationMs: null }))
+      yield* repo.recordStep(ref, stepFor("agent:1"))
+      yield* repo.recordStep(ref, stepFor("trigger:1"))
+      yield* repo.setStatus(ref, "error", { output: { agent: { reply: "x" } }, error: { code: "timeout", message: "slow", nodeId: "agent" } })
+      const read = Option.getOrThrow(yield* repo.get(org, e.id))
+      expect(read).toMatchObject({
+        id: e.id, organizationId: org, workflowId: e.workflowId, workflowVersion: 1, threadId: "5511999", status: "error",
+        input: e.input, output: { agent: { reply: "x" } }, error: { code: "timeout", message: "slow", nodeId: "agent" }
+      })
+      expect(read.finishedAt).not.toBeNull()
+      expect(read.steps).toEqual([stepFor("trigger:1"), stepFor("agent:1")])
+    }))
+
+  it.effect("lists newest first, filtered by workflow, thread and status, page by page without gaps or repeats", () =>
+    Effect.gen(function* () {
+      const repo = yield* ExecutionRepo
+      const org = freshOrg()
+      const workflowId = uuid()
+      const created: Array<string> = []
+      for (let i = 0; i < 7; i++) {
+        const e = newExecution(org, { workflowId: i % 2 === 0 ? workflowId : uuid(), threadId: `t${i % 3}`, status: i < 4 ? "completed" : "running" })
+        yield* repo.create(e)
+        created.push(e.id)
+      }
+      const walk = (query: Omit<Parameters<typeof repo.list>[0], "cursor" | "limit" | "organizationId">) =>
+        Effect.gen(function* () {
+          const ids: Array<string> = []
+          let cursor: string | undefined
+          for (let page = 0; page < 20; page++) {
+            const result = yield* repo.list({ organizationId: org, limit: 2, ...query, ...(cursor === undefined ? {} : { cursor }) })
+            ids.push(...result.items.map((x) => x.id))
+            if (result.nextCursor === null) return ids
+            cursor = result.nextCursor
+          }
+          return ids
+        })
+      const all = yield* walk({})
+      expect([...all].sort()).toEqual([...created].sort())
+      const first = Option.getOrThrow(yield* repo.get(org, all[0]!))
+      const last = Option.getOrThrow(yield* repo.get(org, all[all.length - 1]!))
+      expect(first.startedAt >= last.startedAt).toBe(true)
+      expect((yield* walk({ workflowId })).sort()).toEqual(created.filter((_, i) => i % 2 === 0).sort())
+      expect((yield* walk({ threadId: "t1" })).sort()).toEqual(created.filter((_, i) => i % 3 === 1).sort())
+      expect((yield* walk({ status: "running" })).sort()).toEqual(created.slice(4).sort())
+      const page = yield* repo.list({ organizationId: org, limit: 10 })
+      expect(page.items[0]).not.toHaveProperty("input")
+    }))
+
+  it.effect("remove is a soft delete; purge erases soft-deleted and old executions", () =>
+    Effect.gen(function* () {
+      const repo = yield* ExecutionRepo
+      const org = freshOrg()
+      const kept = newExecution(org)
+      const deleted = newExecution(org)
+      yield* repo.create(kept)
+      yield* repo.create(deleted)
+      expect(yield* repo.remove(org, deleted.id)).toBe(true)
+      expect(yield* repo.remove(org, deleted.id)).toBe(false)
+      expect(yield* repo.get(org, deleted.id)).toEqual(Option.none())
+      expect((yield* repo.list({ organizationId: org, limit: 10 })).items.map((e) => e.id)).toEqual([kept.id])
+      expect(yield* repo.purge(new Date(Date.now() - 60_000))).toBeGreaterThanOrEqual(1)
+      expect(yield* repo.get(org, kept.id)).not.toEqual(Option.none())
+      expect(yield* repo.purge(new Date(Date.now() + 60_000))).toBeGreaterThanOrEqual(1)
+      expect(yield* repo.get(org, kept.id)).toEqual(Option.none())
+    }))
+
+  it.effect("no method reads or writes another organization's execution", () =>
+    Effect.gen(function* () {
+      const repo = yield* ExecutionRepo
+      const owner = freshOrg()
+      const other = freshOrg()
+      const e = newExecution(owner)
+      yield* repo.create(e)
+      yield* repo.recordStep({ organizationId: owner, executionId: e.id }, stepFor("trigger:1"))
+      const foreign = { organizationId: other, executionId: e.id }
+      yield* repo.setStatus(foreign, "completed", { output: { stolen: true } })
+      yield* repo.recordStep(foreign, stepFor("trigger:1", { output: "overwritten" }))
+      yield* repo.recordStep(foreign, stepFor("evil:1"))
+      expect(yield* repo.get(other, e.id)).toEqual(Option.none())
+      expect((yield* repo.list({ organizationId: other, limit: 10 })).items).toEqual([])
+      expect(yield* repo.remove(other, e.id)).toBe(false)
+      const read = Option.getOrThrow(yield* repo.get(owner, e.id))
+      expect([read.status, read.output]).toEqual(["running", null])
+      expect(read.steps).toEqual([stepFor("trigger:1")])
+    }))
+}
