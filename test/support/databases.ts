@@ -1,5 +1,5 @@
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Redacted } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -25,18 +25,21 @@ const admin = PgClient.layer({ url: Redacted.make(testDatabaseUrl), maxConnectio
   Layer.mapError((e) => new Error(`PostgreSQL is not reachable at ${testDatabaseUrl} (${e.message}): ${howToStart}`))
 )
 
+/** The URL of a new, empty database on the test PostgreSQL, dropped when the scope closes. */
+export const freshDatabaseUrl = Effect.gen(function* () {
+  const name = `ast_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
+  // The admin connection lives as long as the scope, so the release can still drop the database.
+  const sql = Context.get(yield* Layer.build(admin), PgClient.PgClient)
+  yield* Effect.acquireRelease(
+    sql.unsafe(`CREATE DATABASE ${name}`),
+    () => Effect.ignore(sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+  )
+  return Redacted.make(withDatabase(testDatabaseUrl, name))
+}).pipe(Effect.orDie)
+
 /** A fresh database on the test PostgreSQL (dropped afterwards), migrated, as the service would use it. */
 export const freshPostgres = (options: { readonly maxConnections?: number } = {}) =>
-  Layer.unwrapScoped(
-    Effect.gen(function* () {
-      const name = `ast_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
-      yield* Effect.acquireRelease(
-        Effect.flatMap(PgClient.PgClient, (sql) => sql.unsafe(`CREATE DATABASE ${name}`)),
-        () => Effect.ignore(Effect.flatMap(PgClient.PgClient, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)))
-      ).pipe(Effect.provide(admin))
-      return PostgresDatabase(Redacted.make(withDatabase(testDatabaseUrl, name)), options)
-    }).pipe(Effect.orDie)
-  )
+  Layer.unwrapScoped(Effect.map(freshDatabaseUrl, (url) => PostgresDatabase(url, options)))
 
 /** The embedded database in a temporary directory (removed afterwards). */
 export const freshPglite = () =>

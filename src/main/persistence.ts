@@ -1,0 +1,27 @@
+import { Effect, Layer, Option } from "effect"
+import { loadEncryptionKey } from "../adapters/crypto/encryptionKey.ts"
+import { SecretBoxAesGcm } from "../adapters/crypto/SecretBox.ts"
+import { EmbeddedDatabase, PostgresDatabase } from "../adapters/postgres/Database.ts"
+import { PostgresRepositories } from "../adapters/postgres/Repositories.ts"
+import { isEmbedded, PersistenceSettings } from "./settings.ts"
+
+/**
+ * The system of record as configured (CONTRACT §1): PostgreSQL at `DATABASE_URL`, else embedded PGlite
+ * under `AST_DATA_DIR`; every repository on it; and the SecretBox with `AST_ENCRYPTION_KEY` (generated
+ * into `AST_DATA_DIR` when embedded, required with `DATABASE_URL`). The startup log names the database.
+ */
+export const Persistence = Layer.unwrapEffect(
+  Effect.gen(function* () {
+    const settings = yield* PersistenceSettings
+    const key = yield* loadEncryptionKey({
+      configured: Option.getOrUndefined(settings.encryptionKey),
+      dataDir: settings.dataDir,
+      isEmbedded: isEmbedded(settings)
+    })
+    const database = Option.match(settings.databaseUrl, {
+      onNone: () => EmbeddedDatabase(settings.dataDir),
+      onSome: (url) => PostgresDatabase(url)
+    })
+    return Layer.merge(PostgresRepositories.pipe(Layer.provideMerge(database)), SecretBoxAesGcm(key))
+  })
+)

@@ -1,0 +1,28 @@
+import { Config, Option, Redacted } from "effect"
+
+const isPostgresUrl = (url: Redacted.Redacted<string>) => {
+  try {
+    return /^postgres(ql)?:$/.test(new URL(Redacted.value(url)).protocol)
+  } catch {
+    return false
+  }
+}
+
+/** The environment of CONTRACT §1 that persistence reads. Secrets stay `Redacted` (never printed). */
+export const PersistenceSettings = Config.all({
+  databaseUrl: Config.option(
+    Config.redacted("DATABASE_URL").pipe(
+      Config.validate({ message: "DATABASE_URL must be a postgres:// or postgresql:// URL", validation: isPostgresUrl })
+    )
+  ),
+  dataDir: Config.string("AST_DATA_DIR").pipe(Config.withDefault("./.ast-data")),
+  encryptionKey: Config.option(Config.redacted("AST_ENCRYPTION_KEY")),
+  executionRetentionDays: Config.integer("AST_EXECUTION_RETENTION_DAYS").pipe(
+    Config.validate({ message: "AST_EXECUTION_RETENTION_DAYS must be a whole number of days, at least 1", validation: (n) => n >= 1 }),
+    Config.withDefault(30)
+  )
+})
+
+export type PersistenceSettings = Config.Config.Success<typeof PersistenceSettings>
+
+export const isEmbedded = (settings: PersistenceSettings) => Option.isNone(settings.databaseUrl)
