@@ -22,6 +22,12 @@ export interface Measurement {
   readonly targetRatio: number
 }
 
+/**
+ * `targetRatio` of a comparison that has no target (informational): never missed, so the table shows
+ * "≤ Infinity×" and "yes". A benchmark using it says so in its description.
+ */
+export const noTarget: number = Number.POSITIVE_INFINITY
+
 export const ratioOf = (m: Measurement): number => m.subjectMs / m.baselineMs
 
 export const perSecond = (units: number, ms: number): number => (units * 1000) / ms

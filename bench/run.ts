@@ -36,11 +36,13 @@ const table = (b: Benchmark, measurements: ReadonlyArray<Measurement>) => [
   ...measurements.map((m) => {
     const ratio = ratioOf(m)
     return `| ${m.name} | ${grouped(perSecond(m.units, m.subjectMs))} | ${grouped(perSecond(m.units, m.baselineMs))} | ` +
-      `${m.subjectMs.toFixed(1)} | ${m.baselineMs.toFixed(2)} | ${ratio.toFixed(1)}× | ≤ ${m.targetRatio}× | ${ratio <= m.targetRatio ? "yes" : "**no**"} |`
+      `${m.subjectMs.toFixed(1)} | ${m.baselineMs.toFixed(2)} | ${ratio.toFixed(1)}× | ` +
+      (Number.isFinite(m.targetRatio) ? `≤ ${m.targetRatio}× | ${ratio <= m.targetRatio ? "yes" : "**no**"} |` : "informational | — |")
   })
 ]
 
 const verdict = (b: Benchmark, measurements: ReadonlyArray<Measurement>) => {
+  if (measurements.every((m) => !Number.isFinite(m.targetRatio))) return "No target: the ratio is informational."
   const missed = measurements.filter((m) => ratioOf(m) > m.targetRatio)
   if (missed.length === 0) return `Target met: the ${b.subject} is within its target of the ${b.baseline} in every case.`
   return `**Target missed**: ${missed.map((m) => `${m.name} is ${ratioOf(m).toFixed(1)}× the ${b.baseline} (target ≤ ${m.targetRatio}×)`).join("; ")}.`

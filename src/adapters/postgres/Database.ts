@@ -58,7 +58,7 @@ export const EmbeddedDatabase = (dataDir: string) => {
       try: async () => {
         mkdirSync(directory, { recursive: true })
         const db = await PGlite.create(directory)
-        const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 16 })
+        const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 })
         await socket.start()
         return { db, socket, port: Number(socket.getServerConn().split(":").pop()) }
       },
@@ -71,7 +71,9 @@ export const EmbeddedDatabase = (dataDir: string) => {
   )
   const client = Layer.unwrapScoped(
     Effect.map(server, ({ port }) =>
-      PgClient.layer({ host: "127.0.0.1", port, username: "postgres", database: "postgres", maxConnections: 4, connectTimeout: Duration.seconds(5) })
+      // One connection: PGlite is single-user, and queries of several connections would interleave
+      // mid-protocol (electric-sql/pglite#1046: "portal cannot be run").
+      PgClient.layer({ host: "127.0.0.1", port, username: "postgres", database: "postgres", maxConnections: 1, connectTimeout: Duration.seconds(5) })
     )
   )
   return migrated(client, `embedded PGlite in ${directory}`).pipe(Layer.mapError(failedToStart("cannot start the embedded database")))
