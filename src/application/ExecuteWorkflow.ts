@@ -37,7 +37,11 @@ export interface ExecutionOutcome {
 export const executeWorkflow = Effect.fn("ExecuteWorkflow.execute")(function* (
   workflow: RunnableWorkflow,
   request: RunRequest,
-  options: RunOptions & { readonly executionId?: string } = {}
+  options: RunOptions & {
+    readonly executionId?: string
+    /** The execution was already recorded `pending` (by `/trigger`): it only moves to `running`. */
+    readonly isRecorded?: boolean
+  } = {}
 ): Effect.fn.Return<ExecutionOutcome, Unavailable, GraphPorts> {
   const executions = yield* ExecutionRepo
   const threads = yield* ThreadRepo
@@ -51,15 +55,8 @@ export const executeWorkflow = Effect.fn("ExecuteWorkflow.execute")(function* (
   yield* Effect.annotateCurrentSpan({ executionId, threadId: request.threadId, organizationId: workflow.organizationId })
 
   const thread = yield* threads.touch(key)
-  yield* executions.create({
-    id: executionId,
-    organizationId: workflow.organizationId,
-    workflowId: workflow.id,
-    workflowVersion: workflow.version,
-    threadId: request.threadId,
-    status: "running",
-    input: { threadId: request.threadId, input, context }
-  })
+  if (options.isRecorded === true) yield* executions.setStatus(ref, "running")
+  else yield* executions.create(pendingExecution(workflow, request, executionId, "running"))
   if (thread.status === "escalated") {
     yield* executions.setStatus(ref, "skipped", { output: { reason: "thread is escalated to a human" } })
     yield* bus.publish(executionId, { type: "execution", executionId, status: "skipped" })
@@ -102,4 +99,24 @@ export const executeWorkflow = Effect.fn("ExecuteWorkflow.execute")(function* (
     ...(workflow.callbackUrl === undefined ? {} : { callbackUrl: workflow.callbackUrl })
   })
   return { executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}) } satisfies ExecutionOutcome
+})
+
+/** The execution record of a run request: its stored input never holds `livchatApiKey`. */
+export const pendingExecution = (
+  workflow: RunnableWorkflow,
+  request: RunRequest,
+  executionId: string,
+  status: "pending" | "running" = "pending"
+) => ({
+  id: executionId,
+  organizationId: workflow.organizationId,
+  workflowId: workflow.id,
+  workflowVersion: workflow.version,
+  threadId: request.threadId,
+  status,
+  input: {
+    threadId: request.threadId,
+    input: withAggregatedInput(request.input, effectiveAccumulator(workflow)?.separator),
+    context: publicContext(request.context)
+  }
 })

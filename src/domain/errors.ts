@@ -42,3 +42,22 @@ export class SecretUnreadable extends Schema.TaggedError<SecretUnreadable>()("Se
   reason: Schema.Literal("malformed", "unknown_version", "not_authentic"),
   message: Schema.String
 }) {}
+
+export class ThreadNotFound extends Schema.TaggedError<ThreadNotFound>()("ThreadNotFound", {
+  threadId: Schema.String
+}) {}
+
+export class ApiKeyNotFound extends Schema.TaggedError<ApiKeyNotFound>()("ApiKeyNotFound", {
+  apiKeyId: Schema.String
+}) {}
+
+/** The credentials of a call are missing, malformed, unknown or revoked. */
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", {
+  message: Schema.String
+}) {}
+
+/** A workflow cannot be run this way now (inactive, or a `manual` workflow given to `/trigger`). */
+export class RunRefused extends Schema.TaggedError<RunRefused>()("RunRefused", {
+  code: Schema.Literal("workflow_inactive", "trigger_not_allowed"),
+  message: Schema.String
+}) {}

@@ -26,3 +26,14 @@ export const PersistenceSettings = Config.all({
 export type PersistenceSettings = Config.Config.Success<typeof PersistenceSettings>
 
 export const isEmbedded = (settings: PersistenceSettings) => Option.isNone(settings.databaseUrl)
+
+/** Where the HTTP API listens, and the admin token (CONTRACT §1). */
+export const ServerSettings = Config.all({
+  port: Config.port("PORT").pipe(Config.withDefault(8080)),
+  host: Config.string("HOST").pipe(Config.withDefault("0.0.0.0")),
+  adminToken: Config.option(Config.redacted("AST_ADMIN_TOKEN")),
+  shutdownTimeoutSeconds: Config.number("AST_SHUTDOWN_TIMEOUT_SECONDS").pipe(
+    Config.validate({ message: "AST_SHUTDOWN_TIMEOUT_SECONDS must be a number of seconds, at least 0", validation: (n) => n >= 0 }),
+    Config.withDefault(30)
+  )
+})

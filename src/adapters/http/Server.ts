@@ -1,0 +1,45 @@
+import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer, type Redacted } from "effect"
+import { createServer } from "node:http"
+import { AstApi } from "./Api.ts"
+import { AdminAuthLive, ApiKeyAuthLive } from "./Authentication.ts"
+import { AdminHandlers } from "./handlers/admin.ts"
+import { ExecutionsHandlers } from "./handlers/executions.ts"
+import { RunsHandlers } from "./handlers/runs.ts"
+import { SystemHandlers } from "./handlers/system.ts"
+import { ThreadsHandlers } from "./handlers/threads.ts"
+import { WorkflowsHandlers } from "./handlers/workflows.ts"
+import { problemMiddleware, type Route } from "./problemMiddleware.ts"
+
+/** Every endpoint's method and path, for 405 answers. */
+export const routes: ReadonlyArray<Route> = Object.values(AstApi.groups).flatMap((group) =>
+  Object.values(group.endpoints).map((e) => ({ method: e.method, path: e.path }))
+)
+
+/** The API with its handlers and authentication; needs the ports and use-case services. */
+export const ApiLive = (adminToken: Redacted.Redacted<string> | undefined) =>
+  HttpApiBuilder.api(AstApi).pipe(
+    Layer.provide([SystemHandlers, AdminHandlers, WorkflowsHandlers, RunsHandlers, ExecutionsHandlers, ThreadsHandlers]),
+    Layer.provide([ApiKeyAuthLive, AdminAuthLive(adminToken)])
+  )
+
+/**
+ * Like `HttpApiBuilder.serve`, with the problem normaliser wrapped around the app itself: a server
+ * middleware runs after the response is already written, so it could not rewrite it.
+ */
+const serveWithProblems = HttpApiBuilder.httpApp.pipe(
+  Effect.map((app) => HttpServer.serve(problemMiddleware(routes)(app))),
+  Layer.unwrapEffect,
+  Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
+)
+
+/** The API served over HTTP at `/`, with `/openapi.json` and `/docs`, every error as problem+json. */
+export const HttpServerLive = (options: { readonly port: number; readonly host: string; readonly adminToken: Redacted.Redacted<string> | undefined }) =>
+  serveWithProblems.pipe(
+    Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(ApiLive(options.adminToken)),
+    HttpServer.withLogAddress,
+    Layer.provide(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))
+  )

@@ -1,0 +1,38 @@
+import { HttpServerResponse } from "@effect/platform"
+import { Effect, Stream } from "effect"
+import { EventBus } from "../../ports/EventBus.ts"
+
+const encoder = new TextEncoder()
+
+/** How often an idle stream sends a comment, so proxies keep the connection open. */
+export const heartbeatEvery = "15 seconds"
+
+/**
+ * An execution's events as server-sent events (§5): each `id: <seq>` + `data: <json>` written as it
+ * happens, a `: heartbeat` comment every 15 s, `data: [DONE]` at the end. `afterSeq` (a client's
+ * `Last-Event-ID`) resumes without gaps or repeats. `onClientGone` runs when the client leaves early.
+ */
+export const eventStreamResponse = (
+  executionId: string,
+  afterSeq?: number,
+  onClientGone: Effect.Effect<void> = Effect.logInfo("the event stream's client went away; the execution goes on")
+) =>
+  Effect.map(EventBus, (bus) => {
+    let isDone = false
+    const events = bus.subscribe(executionId, afterSeq).pipe(
+      Stream.map((d) => `id: ${d.seq}\ndata: ${JSON.stringify(d.event)}\n\n`),
+      Stream.concat(Stream.sync(() => {
+        isDone = true
+        return "data: [DONE]\n\n"
+      }))
+    )
+    const heartbeats = Stream.tick(heartbeatEvery).pipe(Stream.drop(1), Stream.as(": heartbeat\n\n"))
+    const body = Stream.merge(events, heartbeats, { haltStrategy: "left" }).pipe(
+      Stream.map((chunk) => encoder.encode(chunk)),
+      Stream.ensuring(Effect.suspend(() => (isDone ? Effect.void : Effect.annotateLogs(onClientGone, { executionId }))))
+    )
+    return HttpServerResponse.stream(body, {
+      contentType: "text/event-stream",
+      headers: { "cache-control": "no-cache", "x-accel-buffering": "no", connection: "keep-alive" }
+    })
+  })

@@ -1,0 +1,31 @@
+import { Effect } from "effect"
+import type {
+  ApiKeyNotFound, ExecutionNotFound, RunRefused, ThreadNotFound, Unavailable, WorkflowNotFound
+} from "../../domain/errors.ts"
+import type { ValidationFailed } from "../../domain/Issue.ts"
+import { badRequest, conflict, notFound, unavailable } from "./problems.ts"
+
+type DomainError = ValidationFailed | WorkflowNotFound | ExecutionNotFound | ThreadNotFound | ApiKeyNotFound | RunRefused | Unavailable
+
+/** The one table from domain errors to problem responses (CONTRACT §3). */
+export const toProblem = (error: DomainError) => {
+  switch (error._tag) {
+    case "ValidationFailed":
+      return badRequest("validation_error", `the document has ${error.issues.length} problem(s)`, error.issues)
+    case "WorkflowNotFound":
+      return notFound(`no workflow ${error.workflowId} in your organization`)
+    case "ExecutionNotFound":
+      return notFound(`no execution ${error.executionId} in your organization`)
+    case "ThreadNotFound":
+      return notFound(`no thread ${error.threadId} in your organization`)
+    case "ApiKeyNotFound":
+      return notFound(`no live API key ${error.apiKeyId}`)
+    case "RunRefused":
+      return conflict(error.code, error.message)
+    case "Unavailable":
+      return unavailable(`${error.dependency} is unavailable: ${error.message}`)
+  }
+}
+
+/** Maps a use case's domain errors to problems, leaving its success as it is. */
+export const problems = <A, E extends DomainError, R>(self: Effect.Effect<A, E, R>) => Effect.mapError(self, toProblem)

@@ -1,0 +1,42 @@
+import { Effect } from "effect"
+import { RunRefused } from "../domain/errors.ts"
+import type { RunRequest } from "../domain/RunRequest.ts"
+import type { Workflow } from "../domain/Workflow.ts"
+import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
+import { BackgroundRuns } from "./BackgroundRuns.ts"
+import { executeWorkflow, pendingExecution } from "./ExecuteWorkflow.ts"
+import { getWorkflow } from "./Workflows.ts"
+
+const runnable = (workflow: Workflow, via: "trigger" | "execute") => {
+  if (!workflow.isActive) {
+    return Effect.fail(new RunRefused({ code: "workflow_inactive", message: `workflow ${workflow.id} is inactive` }))
+  }
+  if (via === "trigger" && workflow.trigger.type === "manual") {
+    return Effect.fail(new RunRefused({ code: "trigger_not_allowed", message: "a manual workflow runs only through /execute or /stream" }))
+  }
+  return Effect.succeed(workflow)
+}
+
+/** Runs a workflow now and answers when it ends (`/execute`). */
+export const executeNow = Effect.fn("Runs.execute")(function* (organizationId: string, workflowId: string, request: RunRequest) {
+  const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, "execute"))
+  return yield* executeWorkflow(workflow, request)
+})
+
+/**
+ * Records the execution `pending` and starts it in the background; answers its id at once (`/trigger`,
+ * `/stream`). The burst accumulator replaces "at once" with its own timing in its issue.
+ */
+export const startInBackground = Effect.fn("Runs.start")(function* (
+  organizationId: string,
+  workflowId: string,
+  request: RunRequest,
+  via: "trigger" | "execute"
+) {
+  const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, via))
+  const executionId = crypto.randomUUID()
+  yield* (yield* ExecutionRepo).create(pendingExecution(workflow, request, executionId))
+  const context = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof executeWorkflow>>>()
+  yield* (yield* BackgroundRuns).start(executionId, executeWorkflow(workflow, request, { executionId, isRecorded: true }).pipe(Effect.provide(context)))
+  return executionId
+})
