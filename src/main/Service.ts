@@ -1,5 +1,11 @@
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option, type Redacted } from "effect"
+import type { Readiness } from "../adapters/http/Readiness.ts"
+import type { ApiKeyRepo } from "../ports/ApiKeyRepo.ts"
+import type { ExecutionRepo } from "../ports/ExecutionRepo.ts"
+import type { Store } from "../ports/Store.ts"
+import type { ThreadRepo } from "../ports/ThreadRepo.ts"
+import type { WorkflowRepo } from "../ports/WorkflowRepo.ts"
 import { CallbacksMemory } from "../adapters/memory/Callbacks.ts"
 import { EventBusMemory } from "../adapters/memory/EventBus.ts"
 import { AgentModelUnconfigured } from "../adapters/memory/AgentModel.ts"
@@ -24,29 +30,50 @@ const ReadinessLive = Layer.unwrapEffect(
   Effect.map(SqlClient.SqlClient, (sql) => makeReadiness({ database: Effect.asVoid(sql`SELECT 1`) }))
 )
 
-/** Waits for background executions at shutdown, up to AST_SHUTDOWN_TIMEOUT_SECONDS, after the server stops taking requests. */
-const DrainOnShutdown = Layer.scopedDiscard(
-  Effect.gen(function* () {
-    const { shutdownTimeoutSeconds } = yield* ServerSettings
-    const runs = yield* BackgroundRuns
-    yield* Effect.addFinalizer(() =>
-      Effect.flatMap(runs.size, (n) =>
-        n === 0 ? Effect.void : Effect.logInfo(`shutting down: waiting up to ${shutdownTimeoutSeconds}s for ${n} running execution(s)`).pipe(
-          Effect.zipRight(runs.drain(`${shutdownTimeoutSeconds} seconds`))
-        ))
-    )
-  })
-)
+/** Waits for background executions at shutdown, up to the timeout, after the server stops taking requests. */
+const DrainOnShutdown = (shutdownTimeoutSeconds: number) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const runs = yield* BackgroundRuns
+      yield* Effect.addFinalizer(() =>
+        Effect.flatMap(runs.size, (n) =>
+          n === 0 ? Effect.void : Effect.logInfo(`shutting down: waiting up to ${shutdownTimeoutSeconds}s for ${n} running execution(s)`).pipe(
+            Effect.zipRight(runs.drain(`${shutdownTimeoutSeconds} seconds`))
+          ))
+      )
+    })
+  )
 
-/** The whole service as configured: persistence, adapters, use-case services and the HTTP server. */
+export interface ServiceOptions {
+  readonly port: number
+  readonly host: string
+  readonly adminToken: Redacted.Redacted<string> | undefined
+  readonly shutdownTimeoutSeconds: number
+}
+
+/** The service on given persistence and readiness checks (tests use the in-memory repositories). */
+export const makeService = <P extends Repositories, E1, R1, E2, R2>(
+  options: ServiceOptions,
+  persistence: Layer.Layer<P, E1, R1>,
+  readiness: Layer.Layer<Readiness, E2, R2>
+) =>
+  HttpServerLive(options).pipe(
+    Layer.provide(DrainOnShutdown(options.shutdownTimeoutSeconds)),
+    Layer.provideMerge(BackgroundRuns.Default),
+    Layer.provideMerge(readiness),
+    Layer.provideMerge(InProcess),
+    Layer.provideMerge(persistence)
+  )
+
+/**
+ * The whole service as configured: persistence, adapters, use-case services and the HTTP server.
+ * `Persistence` appears twice but is built once: a layer is shared by reference within one build.
+ */
 export const ServiceLive = Layer.unwrapEffect(
   Effect.map(ServerSettings, (settings) =>
-    HttpServerLive({ port: settings.port, host: settings.host, adminToken: Option.getOrUndefined(settings.adminToken) }).pipe(
-      Layer.provide(DrainOnShutdown),
-      Layer.provideMerge(BackgroundRuns.Default),
-      Layer.provideMerge(ReadinessLive),
-      Layer.provideMerge(InProcess),
-      Layer.provideMerge(Persistence)
-    )
+    makeService({ ...settings, adminToken: Option.getOrUndefined(settings.adminToken) }, Persistence, ReadinessLive.pipe(Layer.provide(Persistence)))
   )
 )
+
+/** Every repository the service needs. */
+export type Repositories = WorkflowRepo | ExecutionRepo | ApiKeyRepo | ThreadRepo | Store

@@ -1,11 +1,13 @@
 import { HttpServerResponse } from "@effect/platform"
-import { Effect, Stream } from "effect"
+import { Context, Duration, Effect, Stream } from "effect"
 import { EventBus } from "../../ports/EventBus.ts"
 
 const encoder = new TextEncoder()
 
-/** How often an idle stream sends a comment, so proxies keep the connection open. */
-export const heartbeatEvery = "15 seconds"
+/** How often a stream sends a `: heartbeat` comment, so proxies keep the connection open (15 s). */
+export class HeartbeatInterval extends Context.Reference<HeartbeatInterval>()("ast/HeartbeatInterval", {
+  defaultValue: () => Duration.seconds(15)
+}) {}
 
 /**
  * An execution's events as server-sent events (§5): each `id: <seq>` + `data: <json>` written as it
@@ -17,7 +19,7 @@ export const eventStreamResponse = (
   afterSeq?: number,
   onClientGone: Effect.Effect<void> = Effect.logInfo("the event stream's client went away; the execution goes on")
 ) =>
-  Effect.map(EventBus, (bus) => {
+  Effect.map(Effect.zip(EventBus, HeartbeatInterval), ([bus, heartbeatEvery]) => {
     let isDone = false
     const events = bus.subscribe(executionId, afterSeq).pipe(
       Stream.map((d) => `id: ${d.seq}\ndata: ${JSON.stringify(d.event)}\n\n`),
