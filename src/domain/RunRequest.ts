@@ -1,4 +1,5 @@
-import { Schema } from "effect"
+import { Either, Schema } from "effect"
+import { issuesOfParseError, ValidationFailed } from "./Issue.ts"
 import { optional } from "./optional.ts"
 
 /** A WhatsApp message as LivChat sends it; only `content` is required (§5). */
@@ -65,3 +66,9 @@ export const publicContext = (context: RunContext): PublicContext => {
   const { livchatApiKey: _secret, ...rest } = context
   return rest
 }
+
+const decodeStrict = Schema.decodeUnknownEither(RunRequest, { errors: "all" })
+
+/** A run request from untrusted JSON, with its defaults filled in; every problem is reported with its path. */
+export const decodeRunRequest = (input: unknown): Either.Either<RunRequest, ValidationFailed> =>
+  Either.mapLeft(decodeStrict(input), (error) => new ValidationFailed({ issues: issuesOfParseError(error) }))

@@ -1,9 +1,9 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { Schema } from "effect"
+import { JSONSchema, Schema } from "effect"
 import { Execution, ExecutionError, ExecutionStatus } from "../../domain/Execution.ts"
 import { RunRequest } from "../../domain/RunRequest.ts"
 import { Message, Thread } from "../../domain/Thread.ts"
-import { Workflow } from "../../domain/Workflow.ts"
+import { Workflow, WorkflowDocument } from "../../domain/Workflow.ts"
 import { workflowJsonSchema } from "../../domain/workflowJsonSchema.ts"
 import { AdminAuth, ApiKeyAuth } from "./Authentication.ts"
 import { BadRequest, Conflict, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized } from "./problems.ts"
@@ -19,10 +19,15 @@ const EventStream = HttpApiSchema.Text({ contentType: "text/event-stream" }).ann
   description: "Server-sent events: one `data: <json>` per event with an `id:`, a `: heartbeat` comment every 15 s, and a final `data: [DONE]`"
 })
 
-/** A workflow document as clients write it: decoded by the service itself so that every problem is reported. */
-const WorkflowDocumentBody = Schema.Unknown.annotations({ identifier: "WorkflowDocument", jsonSchema: workflowJsonSchema() })
-/** Every problem of a run request, not just the first. */
-const RunRequestBody = RunRequest.annotations({ parseOptions: { errors: "all", onExcessProperty: "ignore" } })
+/**
+ * A body typed as its JSON form for clients, but passed to the handler as it came: the handler decodes it
+ * with the domain's own decoder, which reports every problem with its path (not just the first).
+ */
+const decodedByHandler = <A>(identifier: string, jsonSchema: object) =>
+  Schema.declare((_: unknown): _ is A => true, { identifier, jsonSchema })
+
+const WorkflowDocumentBody = decodedByHandler<Schema.Schema.Encoded<typeof WorkflowDocument>>("WorkflowDocument", workflowJsonSchema())
+const RunRequestBody = decodedByHandler<Schema.Schema.Encoded<typeof RunRequest>>("RunRequest", JSONSchema.make(Schema.encodedSchema(RunRequest)))
 
 // Keys --------------------------------------------------------------------------------------------
 export const ApiKeyView = Schema.Struct({

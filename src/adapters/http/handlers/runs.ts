@@ -1,5 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
+import { decodeRunRequest } from "../../../domain/RunRequest.ts"
 import { BackgroundRuns } from "../../../application/BackgroundRuns.ts"
 import { executeNow, startInBackground } from "../../../application/Runs.ts"
 import { AstApi } from "../Api.ts"
@@ -10,14 +11,16 @@ import { problems } from "../toProblem.ts"
 export const RunsHandlers = HttpApiBuilder.group(AstApi, "runs", (handlers) =>
   handlers
     .handle("trigger", ({ path, payload }) =>
-      Effect.flatMap(CurrentOrganization, (org) => problems(startInBackground(org, path.id, payload, "trigger"))).pipe(
+      Effect.flatMap(CurrentOrganization, (org) => problems(Effect.flatMap(runRequest(payload), (request) => startInBackground(org, path.id, request, "trigger")))).pipe(
         Effect.map((executionId) => ({ status: "triggered" as const, executionId }))
       ))
-    .handle("execute", ({ path, payload }) => Effect.flatMap(CurrentOrganization, (org) => problems(executeNow(org, path.id, payload))))
+    .handle("execute", ({ path, payload }) =>
+      Effect.flatMap(CurrentOrganization, (org) => problems(Effect.flatMap(runRequest(payload), (request) => executeNow(org, path.id, request)))))
     .handle("stream", ({ path, payload, urlParams }) =>
       Effect.gen(function* () {
         const org = yield* CurrentOrganization
-        const executionId = yield* problems(startInBackground(org, path.id, payload, "execute"))
+        const request = yield* problems(runRequest(payload))
+        const executionId = yield* problems(startInBackground(org, path.id, request, "execute"))
         const runs = yield* BackgroundRuns
         const onClientGone = urlParams.onDisconnect === "cancel"
           ? Effect.logInfo("the stream's client went away: cancelling the execution (onDisconnect=cancel)").pipe(Effect.zipRight(runs.cancel(executionId)), Effect.asVoid)
@@ -25,3 +28,5 @@ export const RunsHandlers = HttpApiBuilder.group(AstApi, "runs", (handlers) =>
         return yield* eventStreamResponse(executionId, undefined, onClientGone)
       }))
 )
+
+const runRequest = (payload: unknown) => Either.match(decodeRunRequest(payload), { onLeft: Effect.fail, onRight: Effect.succeed })
