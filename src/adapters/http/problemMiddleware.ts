@@ -86,7 +86,7 @@ export const problemMiddleware = (routes: ReadonlyArray<Route>) => {
       return Effect.succeed(problemResponse(response, problemBody(400, "validation_error", `the request has ${issues.length} problem(s)`, { issues })))
     }
     if (isProblem(body)) {
-      if (response.status < 500) return Effect.succeed(problemResponse(response, body))
+      if (body.status < 500) return Effect.succeed(problemResponse(response, body))
       return Effect.logWarning(`answered ${response.status} ${body.code}: ${body.detail}`).pipe(
         Effect.annotateLogs({ correlationId }),
         Effect.as(problemResponse(response, { ...body, correlationId }))
