@@ -1,21 +1,9 @@
 import { Effect } from "effect"
-import { RunRefused } from "../domain/errors.ts"
 import type { RunRequest } from "../domain/RunRequest.ts"
-import type { Workflow } from "../domain/Workflow.ts"
 import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
 import { BackgroundRuns } from "./BackgroundRuns.ts"
 import { executeWorkflow, pendingExecution } from "./ExecuteWorkflow.ts"
-import { getWorkflow } from "./Workflows.ts"
-
-const runnable = (workflow: Workflow, via: "trigger" | "execute") => {
-  if (!workflow.isActive) {
-    return Effect.fail(new RunRefused({ code: "workflow_inactive", message: `workflow ${workflow.id} is inactive` }))
-  }
-  if (via === "trigger" && workflow.trigger.type === "manual") {
-    return Effect.fail(new RunRefused({ code: "trigger_not_allowed", message: "a manual workflow runs only through /execute or /stream" }))
-  }
-  return Effect.succeed(workflow)
-}
+import { getWorkflow, runnable } from "./Workflows.ts"
 
 /** Runs a workflow now and answers when it ends (`/execute`). */
 export const executeNow = Effect.fn("Runs.execute")(function* (organizationId: string, workflowId: string, request: RunRequest) {

@@ -1,6 +1,6 @@
 import { Clock, DateTime, Effect, Either, Option } from "effect"
 import { decodeWorkflow } from "../domain/decodeWorkflow.ts"
-import { WorkflowNotFound } from "../domain/errors.ts"
+import { RunRefused, WorkflowNotFound } from "../domain/errors.ts"
 import type { Workflow } from "../domain/Workflow.ts"
 import { WorkflowRepo } from "../ports/WorkflowRepo.ts"
 
@@ -41,3 +41,14 @@ export const deleteWorkflow = Effect.fn("Workflows.delete")(function* (organizat
   const removed = yield* (yield* WorkflowRepo).remove(organizationId, id)
   if (!removed) return yield* new WorkflowNotFound({ workflowId: id })
 })
+
+/** A workflow that may run this way now: active, and not `manual` when triggered. */
+export const runnable = (workflow: Workflow, via: "trigger" | "execute") => {
+  if (!workflow.isActive) {
+    return Effect.fail(new RunRefused({ code: "workflow_inactive", message: `workflow ${workflow.id} is inactive` }))
+  }
+  if (via === "trigger" && workflow.trigger.type === "manual") {
+    return Effect.fail(new RunRefused({ code: "trigger_not_allowed", message: "a manual workflow runs only through /execute or /stream" }))
+  }
+  return Effect.succeed(workflow)
+}

@@ -1,5 +1,11 @@
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option, type Redacted } from "effect"
+import { Duration, Effect, Layer, Option, type Redacted, Schedule } from "effect"
+import { hostname } from "node:os"
+import { makeJobQueueMemory } from "../adapters/memory/JobQueue.ts"
+import { sweepOverdue, workQueue } from "../application/Accumulate.ts"
+import type { Bursts } from "../ports/Bursts.ts"
+import { JobQueue } from "../ports/JobQueue.ts"
+import type { SecretBox } from "../ports/SecretBox.ts"
 import type { Readiness } from "../adapters/http/Readiness.ts"
 import type { ApiKeyRepo } from "../ports/ApiKeyRepo.ts"
 import type { ExecutionRepo } from "../ports/ExecutionRepo.ts"
@@ -49,18 +55,48 @@ export interface ServiceOptions {
   readonly host: string
   readonly adminToken: Redacted.Redacted<string> | undefined
   readonly shutdownTimeoutSeconds: number
+  /** Bursts this instance runs at once (`AST_WORKER_CONCURRENCY`). */
+  readonly workerConcurrency: number
+  /** How long a running burst's lease lasts without renewal (a crashed instance's work is taken over after it). */
+  readonly leaseMs: number
+  /** How often this instance looks for overdue bursts in the database, and how late they must be. */
+  readonly sweepIntervalMs: number
+  readonly sweepGraceMs: number
 }
 
-/** The service on given persistence and readiness checks (tests use the in-memory repositories). */
-export const makeService = <P extends Repositories, E1, R1, E2, R2>(
+/** The queue of bursts in this process (no `REDIS_URL`). */
+export const InProcessQueue = (options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds">) =>
+  Layer.scoped(JobQueue, makeJobQueueMemory({ concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds` })).pipe(
+    Layer.tap(() => Effect.logInfo("queue: single instance: in-process queue (set REDIS_URL to share work between instances)"))
+  )
+
+/** This instance's worker (runs due bursts) and sweeper (reschedules what the queue lost), until shutdown. */
+const Workers = (options: ServiceOptions) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      yield* workQueue({ owner: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, leaseMs: options.leaseMs })
+      yield* Effect.forkScoped(
+        sweepOverdue(options.sweepGraceMs).pipe(
+          Effect.catchAll((e) => Effect.logWarning(`sweeper: ${e.message}`)),
+          Effect.repeat(Schedule.spaced(Duration.millis(options.sweepIntervalMs)))
+        )
+      )
+    })
+  )
+
+/** The service on given persistence, queue and readiness checks (tests use in-memory repositories). */
+export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
   options: ServiceOptions,
   persistence: Layer.Layer<P, E1, R1>,
-  readiness: Layer.Layer<Readiness, E2, R2>
+  readiness: Layer.Layer<Readiness, E2, R2>,
+  queue: Layer.Layer<JobQueue, E3, R3>
 ) =>
   HttpServerLive(options).pipe(
     Layer.provide(DrainOnShutdown(options.shutdownTimeoutSeconds)),
+    Layer.provideMerge(Workers(options)),
     Layer.provideMerge(BackgroundRuns.Default),
     Layer.provideMerge(readiness),
+    Layer.provideMerge(queue),
     Layer.provideMerge(InProcess),
     Layer.provideMerge(persistence)
   )
@@ -70,10 +106,11 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2>(
  * `Persistence` appears twice but is built once: a layer is shared by reference within one build.
  */
 export const ServiceLive = Layer.unwrapEffect(
-  Effect.map(ServerSettings, (settings) =>
-    makeService({ ...settings, adminToken: Option.getOrUndefined(settings.adminToken) }, Persistence, ReadinessLive.pipe(Layer.provide(Persistence)))
-  )
+  Effect.map(ServerSettings, (settings) => {
+    const options = { ...settings, adminToken: Option.getOrUndefined(settings.adminToken) }
+    return makeService(options, Persistence, ReadinessLive.pipe(Layer.provide(Persistence)), InProcessQueue(options))
+  })
 )
 
 /** Every repository the service needs. */
-export type Repositories = WorkflowRepo | ExecutionRepo | ApiKeyRepo | ThreadRepo | Store
+export type Repositories = WorkflowRepo | ExecutionRepo | ApiKeyRepo | ThreadRepo | Store | Bursts | SecretBox

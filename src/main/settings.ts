@@ -35,5 +35,21 @@ export const ServerSettings = Config.all({
   shutdownTimeoutSeconds: Config.number("AST_SHUTDOWN_TIMEOUT_SECONDS").pipe(
     Config.validate({ message: "AST_SHUTDOWN_TIMEOUT_SECONDS must be a number of seconds, at least 0", validation: (n) => n >= 0 }),
     Config.withDefault(30)
+  ),
+  workerConcurrency: Config.integer("AST_WORKER_CONCURRENCY").pipe(
+    Config.validate({ message: "AST_WORKER_CONCURRENCY must be a whole number, at least 1", validation: (n) => n >= 1 }),
+    Config.withDefault(8)
+  ),
+  leaseMs: Config.integer("AST_LEASE_MS").pipe(
+    Config.validate({ message: "AST_LEASE_MS must be at least 1000", validation: (n) => n >= 1000 }),
+    Config.withDefault(15_000)
+  ),
+  sweepIntervalMs: Config.integer("AST_SWEEP_INTERVAL_MS").pipe(
+    Config.validate({ message: "AST_SWEEP_INTERVAL_MS must be at least 100", validation: (n) => n >= 100 }),
+    Config.withDefault(5_000)
+  ),
+  sweepGraceMs: Config.integer("AST_SWEEP_GRACE_MS").pipe(
+    Config.validate({ message: "AST_SWEEP_GRACE_MS must be at least 0", validation: (n) => n >= 0 }),
+    Config.withDefault(10_000)
   )
 })

@@ -72,7 +72,7 @@ describe("the HTTP API", () => {
         const triggered = yield* client.runs.trigger({ path: { id: wf.id }, payload: run })
         expect(triggered.status).toBe("triggered")
         const done = yield* eventually(client.executions.get({ path: { id: triggered.executionId } }), (e) => e.status === "completed")
-        expect(done.steps.map((s) => [s.nodeId, s.status])).toEqual([["trigger", "completed"], ["send", "completed"]])
+        expect(done.steps.map((s) => [s.nodeId, s.status])).toEqual([["accumulator", "completed"], ["trigger", "completed"], ["send", "completed"]])
         expect(done.input).toMatchObject({ threadId: "5511999", input: { aggregatedInput: "oi" } })
       }))
 

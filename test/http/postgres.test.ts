@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
 import { Context, Effect, Layer, Redacted, Schedule } from "effect"
+import { randomBytes } from "node:crypto"
+import { SecretBoxAesGcm } from "../../src/adapters/crypto/SecretBox.ts"
 import { PostgresDatabase } from "../../src/adapters/postgres/Database.ts"
 import { PostgresRepositories } from "../../src/adapters/postgres/Repositories.ts"
 import { freshPostgres, skipServices, testDatabaseUrl } from "../support/databases.ts"
@@ -17,6 +19,7 @@ describe.skipIf(skipServices)("the HTTP API on PostgreSQL", () => {
         (p) => Effect.promise(() => p.close())
       )
       const persistence = PostgresRepositories.pipe(
+        Layer.merge(SecretBoxAesGcm(randomBytes(32))),
         Layer.provideMerge(PostgresDatabase(Redacted.make(`postgres://${db.username}@127.0.0.1:${proxy.port}/${db.database}`), { maxConnections: 2 }))
       )
       yield* Effect.gen(function* () {

@@ -1,35 +1,38 @@
 import { FetchHttpClient, HttpServer } from "@effect/platform"
 import { Duration, Effect, Layer, Redacted } from "effect"
-import { ApiKeyRepoMemory } from "../../src/adapters/memory/ApiKeyRepo.ts"
-import { ExecutionRepoMemory } from "../../src/adapters/memory/ExecutionRepo.ts"
-import { StoreMemory } from "../../src/adapters/memory/Store.ts"
-import { ThreadRepoMemory } from "../../src/adapters/memory/ThreadRepo.ts"
-import { WorkflowRepoMemory } from "../../src/adapters/memory/WorkflowRepo.ts"
+import { MemoryRepositories } from "../../src/adapters/memory/Repositories.ts"
 import { makeAstClient } from "../../src/adapters/http/Client.ts"
 import { makeReadiness } from "../../src/adapters/http/Readiness.ts"
 import { HeartbeatInterval } from "../../src/adapters/http/sse.ts"
-import { makeService, type Repositories } from "../../src/main/Service.ts"
+import { InProcessQueue, makeService, type Repositories, type ServiceOptions } from "../../src/main/Service.ts"
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789"
 
-export const MemoryRepositories = Layer.mergeAll(WorkflowRepoMemory, ExecutionRepoMemory, ApiKeyRepoMemory, ThreadRepoMemory, StoreMemory)
+export { MemoryRepositories }
 
 /** The real service on a random loopback port, with in-memory repositories unless others are given. */
-export const testService = <E, R>(options: {
-  readonly persistence?: Layer.Layer<Repositories, E, R>
+export const testService = (options: {
+  readonly persistence?: Layer.Layer<Repositories, unknown>
   readonly adminToken?: string | null
   readonly heartbeat?: Duration.DurationInput
-} = {}) =>
-  makeService(
-    {
-      port: 0,
-      host: "127.0.0.1",
-      adminToken: options.adminToken === null ? undefined : Redacted.make(options.adminToken ?? ADMIN_TOKEN),
-      shutdownTimeoutSeconds: 1
-    },
-    (options.persistence ?? MemoryRepositories) as Layer.Layer<Repositories, E, R>,
-    makeReadiness({})
-  ).pipe(Layer.provide(Layer.succeed(HeartbeatInterval, Duration.decode(options.heartbeat ?? "15 seconds"))))
+  readonly serviceOptions?: Partial<ServiceOptions>
+} = {}) => {
+  const serviceOptions: ServiceOptions = {
+    port: 0,
+    host: "127.0.0.1",
+    adminToken: options.adminToken === null ? undefined : Redacted.make(options.adminToken ?? ADMIN_TOKEN),
+    shutdownTimeoutSeconds: 1,
+    workerConcurrency: 8,
+    leaseMs: 5_000,
+    sweepIntervalMs: 1_000,
+    sweepGraceMs: 2_000,
+    ...options.serviceOptions
+  }
+  return makeService(serviceOptions, options.persistence ?? MemoryRepositories, makeReadiness({}), InProcessQueue(serviceOptions)).pipe(
+    Layer.provide(Layer.succeed(HeartbeatInterval, Duration.decode(options.heartbeat ?? "15 seconds"))),
+    Layer.orDie
+  )
+}
 
 /** `http://127.0.0.1:<port>` of the running test server. */
 export const baseUrl = Effect.map(HttpServer.HttpServer, (server) =>

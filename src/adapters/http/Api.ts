@@ -66,6 +66,7 @@ export class WorkflowsApi extends HttpApiGroup.make("workflows")
 
 // Runs --------------------------------------------------------------------------------------------
 export const Triggered = Schema.Struct({ status: Schema.Literal("triggered"), executionId: Schema.String })
+export const Duplicate = Schema.Struct({ status: Schema.Literal("duplicate"), executionId: Schema.String })
 export const ExecutionOutcome = Schema.Struct({
   executionId: Schema.String, status: ExecutionStatus, output: Schema.Unknown, error: optional(ExecutionError)
 })
@@ -73,7 +74,8 @@ export const ExecutionOutcome = Schema.Struct({
 export class RunsApi extends HttpApiGroup.make("runs")
   .add(HttpApiEndpoint.post("trigger", "/workflows/:id/trigger").setPath(Id).setPayload(RunRequestBody)
     .addSuccess(Triggered, { status: 202 })
-    .annotate(OpenApi.Description, "Fire and forget: answers 202 at once; the execution runs in the background"))
+    .addSuccess(Duplicate, { status: 200 })
+    .annotate(OpenApi.Description, "Fire and forget: answers 202 once the message is recorded in its thread's burst (every trigger of a burst gets the same executionId); a message id already accepted within 24 h answers 200 duplicate"))
   .add(HttpApiEndpoint.post("execute", "/workflows/:id/execute").setPath(Id).setPayload(RunRequestBody)
     .addSuccess(ExecutionOutcome)
     .annotate(OpenApi.Description, "Runs now and answers when the execution ends"))

@@ -19,7 +19,12 @@ export const makeExecutionRepoMemory = () => {
     const row = rows.get(ref.executionId)
     return row && row.deletedAt === null && row.execution.organizationId === ref.organizationId ? row : undefined
   }
-  const service: ExecutionRepo["Type"] = {
+  const service: ExecutionRepo["Type"] & { readonly setInput: (executionId: string, input: unknown) => void } = {
+    /** Bursts record their full input when they close (the PostgreSQL adapter does it in SQL). */
+    setInput: (executionId, input) => {
+      const row = rows.get(executionId)
+      if (row !== undefined) row.execution = { ...row.execution, input }
+    },
     create: (e) =>
       Effect.sync(() => {
         rows.set(e.id, {

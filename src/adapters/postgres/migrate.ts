@@ -1,9 +1,10 @@
 import { Migrator, SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import init from "./migrations/0001_init.ts"
+import bursts from "./migrations/0002_bursts.ts"
 
 /** Every migration, in order. Never edit one that has shipped: add the next. */
-const migrations = Migrator.fromRecord({ "0001_init": init })
+const migrations = Migrator.fromRecord({ "0001_init": init, "0002_bursts": bursts })
 
 /** The migrator without a schema dump (which would need pg_dump on the machine). */
 const runMigrator = Migrator.make({})

@@ -1,7 +1,8 @@
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Effect, Either } from "effect"
 import { decodeRunRequest } from "../../../domain/RunRequest.ts"
 import { BackgroundRuns } from "../../../application/BackgroundRuns.ts"
+import { acceptTrigger } from "../../../application/Accumulate.ts"
 import { executeNow, startInBackground } from "../../../application/Runs.ts"
 import { AstApi } from "../Api.ts"
 import { CurrentOrganization } from "../Authentication.ts"
@@ -11,8 +12,8 @@ import { problems } from "../toProblem.ts"
 export const RunsHandlers = HttpApiBuilder.group(AstApi, "runs", (handlers) =>
   handlers
     .handle("trigger", ({ path, payload }) =>
-      Effect.flatMap(CurrentOrganization, (org) => problems(Effect.flatMap(runRequest(payload), (request) => startInBackground(org, path.id, request, "trigger")))).pipe(
-        Effect.map((executionId) => ({ status: "triggered" as const, executionId }))
+      Effect.flatMap(CurrentOrganization, (org) => problems(Effect.flatMap(runRequest(payload), (request) => acceptTrigger(org, path.id, request)))).pipe(
+        Effect.map((answer) => (answer.status === "triggered" ? answer : HttpServerResponse.unsafeJson(answer, { status: 200 })))
       ))
     .handle("execute", ({ path, payload }) =>
       Effect.flatMap(CurrentOrganization, (org) => problems(Effect.flatMap(runRequest(payload), (request) => executeNow(org, path.id, request)))))

@@ -1,0 +1,60 @@
+import { Clock, Deferred, Duration, Effect, FiberMap, FiberSet } from "effect"
+import { JobQueue, type JobOutcome } from "../../ports/JobQueue.ts"
+
+/**
+ * The in-process queue (no `REDIS_URL`, single instance): one timer fiber per execution id on Effect's
+ * Clock (so `TestClock` drives it), at most `concurrency` jobs running at once.
+ */
+export const makeJobQueueMemory = (options: { readonly concurrency: number; readonly shutdownTimeout?: Duration.DurationInput }) =>
+  Effect.gen(function* () {
+    const timers = yield* FiberMap.make<string>()
+    const jobs = yield* FiberSet.make()
+    const due = new Map<string, number>()
+    const running = new Set<string>()
+    const again = new Map<string, number>()
+    const permits = yield* Effect.makeSemaphore(options.concurrency)
+    const handler = yield* Deferred.make<(executionId: string) => Effect.Effect<JobOutcome>>()
+
+    const run = (executionId: string): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const handle = yield* Deferred.await(handler)
+        due.delete(executionId)
+        running.add(executionId)
+        const outcome = yield* permits.withPermits(1)(handle(executionId)).pipe(Effect.ensuring(Effect.sync(() => running.delete(executionId))))
+        const next = again.get(executionId)
+        again.delete(executionId)
+        const at = outcome._tag === "RetryAt" ? outcome.at.getTime() : undefined
+        const soonest = at === undefined ? next : next === undefined ? at : Math.min(at, next)
+        if (soonest !== undefined) yield* schedule(executionId, new Date(soonest))
+      })
+
+    const schedule = (executionId: string, at: Date): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        if (running.has(executionId)) {
+          again.set(executionId, Math.min(at.getTime(), again.get(executionId) ?? Infinity))
+          return
+        }
+        const known = due.get(executionId)
+        if (known !== undefined && known <= at.getTime()) return
+        due.set(executionId, at.getTime())
+        const now = yield* Clock.currentTimeMillis
+        const wait = Math.max(0, at.getTime() - now)
+        // The timer fiber removes itself from the map before running, so the job is never interrupted by its own reschedule.
+        yield* FiberMap.run(timers, executionId, Effect.sleep(Duration.millis(wait)).pipe(
+          Effect.zipRight(FiberSet.run(jobs, Effect.suspend(() => run(executionId)))),
+          Effect.asVoid
+        ))
+      })
+
+    const service: JobQueue["Type"] = {
+      schedule: (executionId, at) => schedule(executionId, at),
+      work: (handle) =>
+        Effect.gen(function* () {
+          yield* Deferred.succeed(handler, handle)
+          // At shutdown: let running jobs finish (bounded); the queue's own scope then interrupts the rest.
+          yield* Effect.addFinalizer(() =>
+            FiberSet.awaitEmpty(jobs).pipe(Effect.timeoutOption(options.shutdownTimeout ?? "30 seconds"), Effect.asVoid))
+        })
+    }
+    return service
+  })

@@ -1,0 +1,31 @@
+import { Context, Effect, Layer } from "effect"
+import { randomBytes } from "node:crypto"
+import { ApiKeyRepo } from "../../ports/ApiKeyRepo.ts"
+import { Bursts } from "../../ports/Bursts.ts"
+import { ExecutionRepo } from "../../ports/ExecutionRepo.ts"
+import { SecretBox } from "../../ports/SecretBox.ts"
+import { Store } from "../../ports/Store.ts"
+import { ThreadRepo } from "../../ports/ThreadRepo.ts"
+import { WorkflowRepo } from "../../ports/WorkflowRepo.ts"
+import { makeSecretBox } from "../crypto/SecretBox.ts"
+import { makeApiKeyRepoMemory } from "./ApiKeyRepo.ts"
+import { makeBurstsMemory } from "./Bursts.ts"
+import { makeExecutionRepoMemory } from "./ExecutionRepo.ts"
+import { makeStoreMemory } from "./Store.ts"
+import { makeThreadRepoMemory } from "./ThreadRepo.ts"
+import { makeWorkflowRepoMemory } from "./WorkflowRepo.ts"
+
+/** Every repository in process memory, with a SecretBox under a key made for this process (tests, `ast run`). */
+export const MemoryRepositories = Layer.effectContext(
+  Effect.sync(() => {
+    const executions = makeExecutionRepoMemory()
+    return Context.make(ExecutionRepo, executions).pipe(
+      Context.add(Bursts, makeBurstsMemory(executions)),
+      Context.add(WorkflowRepo, makeWorkflowRepoMemory()),
+      Context.add(ApiKeyRepo, makeApiKeyRepoMemory()),
+      Context.add(ThreadRepo, makeThreadRepoMemory()),
+      Context.add(Store, makeStoreMemory()),
+      Context.add(SecretBox, makeSecretBox(randomBytes(32)))
+    )
+  })
+)

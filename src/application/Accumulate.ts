@@ -1,0 +1,133 @@
+import { Clock, Duration, Effect, Fiber, Option, Schedule } from "effect"
+import type { RunRequest } from "../domain/RunRequest.ts"
+import { publicContext } from "../domain/RunRequest.ts"
+import { effectiveAccumulator } from "../domain/Workflow.ts"
+import { Bursts, type ClosedBurst } from "../ports/Bursts.ts"
+import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
+import { JobQueue, type JobOutcome } from "../ports/JobQueue.ts"
+import { SecretBox } from "../ports/SecretBox.ts"
+import { WorkflowRepo } from "../ports/WorkflowRepo.ts"
+import { executeWorkflow } from "./ExecuteWorkflow.ts"
+import { getWorkflow, runnable } from "./Workflows.ts"
+
+export type Triggered = { readonly status: "triggered" | "duplicate"; readonly executionId: string }
+
+/**
+ * `/trigger` (§5, §5.1): records the message in its thread's burst (durably, before answering) and makes
+ * sure the burst's flush is scheduled. Every trigger of one burst answers the same execution id; a
+ * message id seen within 24 h answers `duplicate`.
+ */
+export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizationId: string, workflowId: string, request: RunRequest) {
+  const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, "trigger"))
+  const secret = request.context.livchatApiKey
+  const sealedSecret = secret === undefined ? null : yield* (yield* SecretBox).seal(secret)
+  const now = new Date(yield* Clock.currentTimeMillis)
+  const result = yield* (yield* Bursts).append(
+    { organizationId, workflowId, threadId: request.threadId },
+    { messages: request.input.messages, sender: request.input.sender, context: publicContext(request.context), sealedSecret, workflowVersion: workflow.version },
+    effectiveAccumulator(workflow),
+    now
+  )
+  if (result._tag === "Duplicate") return { status: "duplicate", executionId: result.executionId } satisfies Triggered
+  if (result.isNew || result.flushAt.getTime() <= now.getTime()) yield* (yield* JobQueue).schedule(result.executionId, result.flushAt)
+  return { status: "triggered", executionId: result.executionId } satisfies Triggered
+})
+
+export interface WorkerOptions {
+  /** Who holds a lease (one id per instance). */
+  readonly owner: string
+  /** How long a lease lasts without renewal; a crashed holder's bursts are taken over after it. */
+  readonly leaseMs: number
+}
+
+/** The step that opens a flushed burst's execution: what was gathered, and how late the flush was. */
+const accumulatorStep = (burst: ClosedBurst, aggregatedInput: string, flushedAt: number) => ({
+  id: "accumulator:1",
+  nodeId: "accumulator",
+  stepName: "accumulator",
+  attempt: 1,
+  status: "completed" as const,
+  input: { messageCount: burst.messages.length, firstAt: burst.firstAt.toISOString(), windowEnd: burst.windowEnd.toISOString() },
+  output: { messages: burst.messages, aggregatedInput, latenessMs: Math.max(0, flushedAt - burst.windowEnd.getTime()) },
+  error: null,
+  durationMs: burst.closedAt.getTime() - burst.firstAt.getTime(),
+  startedAt: burst.firstAt.toISOString(),
+  finishedAt: new Date(flushedAt).toISOString()
+})
+
+/**
+ * One job of the queue: closes the burst when its window has ended, claims it (one holder per thread, in
+ * order), runs its execution while renewing the lease, and releases it. Anything not yet possible comes
+ * back later; a dependency that is down hands the burst back.
+ */
+export const processBurst = (options: WorkerOptions) => (executionId: string) =>
+  Effect.gen(function* () {
+    const bursts = yield* Bursts
+    const now = yield* Clock.currentTimeMillis
+    const retryIn = (ms: number): JobOutcome => ({ _tag: "RetryAt", at: new Date(now + ms) })
+    const closed = yield* bursts.close(executionId, new Date(now))
+    if (closed._tag === "NotDue") return { _tag: "RetryAt", at: closed.flushAt } satisfies JobOutcome
+    const claim = yield* bursts.claim(executionId, options.owner, options.leaseMs)
+    if (claim._tag === "Done") return { _tag: "Done" } satisfies JobOutcome
+    if (claim._tag === "Busy") return retryIn(200)
+    const burst = claim.burst
+    const renewing = yield* Effect.fork(
+      bursts.renew(executionId, options.owner, options.leaseMs).pipe(
+        Effect.ignore,
+        Effect.repeat(Schedule.spaced(Duration.millis(options.leaseMs / 3))),
+        Effect.delay(Duration.millis(options.leaseMs / 3))
+      )
+    )
+    const ran = yield* runClaimed(burst, now).pipe(
+      Effect.either,
+      Effect.ensuring(Fiber.interrupt(renewing)),
+      // Stopped (shutdown): hand the burst back at once rather than waiting for the lease to expire.
+      Effect.onInterrupt(() => Effect.ignore(bursts.release(executionId, options.owner, false)))
+    )
+    yield* bursts.release(executionId, options.owner, ran._tag === "Right")
+    return ran._tag === "Right" ? ({ _tag: "Done" } satisfies JobOutcome) : retryIn(1000)
+  }).pipe(
+    Effect.catchAll((e) => Effect.logWarning(`burst ${executionId} not processed: ${e.message}`).pipe(Effect.as({ _tag: "RetryAt", at: new Date(Date.now() + 1000) } satisfies JobOutcome))),
+    Effect.annotateLogs({ executionId })
+  )
+
+const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
+  Effect.gen(function* () {
+    const { organizationId, workflowId, threadId } = burst.key
+    const executions = yield* ExecutionRepo
+    const ref = { organizationId, executionId: burst.executionId }
+    const found = yield* (yield* WorkflowRepo).get(organizationId, workflowId)
+    if (Option.isNone(found)) {
+      yield* executions.setStatus(ref, "error", { error: { code: "workflow_deleted", message: `workflow ${workflowId} was deleted before its burst ran` } })
+      return
+    }
+    const aggregatedInput = burst.messages.map((m) => m.content).join(burst.separator)
+    yield* executions.recordStep(ref, accumulatorStep(burst, aggregatedInput, flushedAt))
+    const secret = burst.sealedSecret === null ? undefined : yield* (yield* SecretBox).open(burst.sealedSecret).pipe(Effect.option, Effect.map(Option.getOrUndefined))
+    const request: RunRequest = {
+      threadId,
+      input: { messages: burst.messages, aggregatedInput, ...(burst.sender === undefined ? {} : { sender: burst.sender }) },
+      context: { ...burst.context, ...(secret === undefined ? {} : { livchatApiKey: secret }) }
+    }
+    yield* executeWorkflow(found.value, request, { executionId: burst.executionId, isRecorded: true })
+  })
+
+/** Runs this instance's share of the queue until the scope closes. */
+export const workQueue = (options: WorkerOptions) =>
+  Effect.gen(function* () {
+    const context = yield* Effect.context<Effect.Effect.Context<ReturnType<ReturnType<typeof processBurst>>>>()
+    yield* (yield* JobQueue).work((executionId) => processBurst(options)(executionId).pipe(Effect.provide(context)))
+  })
+
+/**
+ * Reschedules bursts whose timer was lost (Redis flushed or down) or whose holder crashed: PostgreSQL is
+ * the truth, so every accepted burst runs. Every instance may sweep; scheduling is idempotent.
+ */
+export const sweepOverdue = Effect.fn("Accumulate.sweep")(function* (graceMs: number) {
+  const now = yield* Clock.currentTimeMillis
+  const overdue = yield* (yield* Bursts).overdue(new Date(now), graceMs)
+  const queue = yield* JobQueue
+  yield* Effect.forEach(overdue, (b) => queue.schedule(b.executionId, new Date(now)), { discard: true })
+  if (overdue.length > 0) yield* Effect.logInfo(`sweeper: rescheduled ${overdue.length} overdue burst(s)`)
+  return overdue.length
+})
