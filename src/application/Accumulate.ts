@@ -29,7 +29,12 @@ export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizat
     now
   )
   if (result._tag === "Duplicate") return { status: "duplicate", executionId: result.executionId } satisfies Triggered
-  if (result.isNew || result.flushAt.getTime() <= now.getTime()) yield* (yield* JobQueue).schedule(result.executionId, result.flushAt)
+  if (result.isNew || result.flushAt.getTime() <= now.getTime()) {
+    // The burst is recorded: if the queue is down now, the sweeper schedules it from the database later.
+    yield* (yield* JobQueue).schedule(result.executionId, result.flushAt).pipe(
+      Effect.catchAll((e) => Effect.logWarning(`burst ${result.executionId} recorded but not scheduled (${e.message}); the sweeper will pick it up`))
+    )
+  }
   return { status: "triggered", executionId: result.executionId } satisfies Triggered
 })
 

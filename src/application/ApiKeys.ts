@@ -24,13 +24,13 @@ export const createApiKey = Effect.fn("ApiKeys.create")(function* (organizationI
   return { ...record, key }
 })
 
-/** The organization a bearer key belongs to; marks the key used. */
+/** The live key a bearer token is (its organization scopes the call); marks the key used. */
 export const authenticate = Effect.fn("ApiKeys.authenticate")(function* (key: string) {
   if (!keyShape.test(key)) return yield* new Unauthenticated({ message: "the API key is malformed (expected ast_…)" })
   const found = yield* (yield* ApiKeyRepo).findByHash(hashApiKey(key))
   return yield* Option.match(found, {
     onNone: () => Effect.fail(new Unauthenticated({ message: "the API key is unknown or revoked" })),
-    onSome: (record) => Effect.succeed(record.organizationId)
+    onSome: (record) => Effect.succeed(record)
   })
 })
 

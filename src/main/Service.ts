@@ -1,10 +1,16 @@
 import { SqlClient } from "@effect/sql"
-import { Duration, Effect, Layer, Option, type Redacted, Schedule } from "effect"
+import { Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { hostname } from "node:os"
 import { makeJobQueueMemory } from "../adapters/memory/JobQueue.ts"
 import { sweepOverdue, workQueue } from "../application/Accumulate.ts"
 import type { Bursts } from "../ports/Bursts.ts"
 import { JobQueue } from "../ports/JobQueue.ts"
+import { RateLimiter } from "../ports/RateLimiter.ts"
+import { RateLimitPerMinute } from "../adapters/http/Authentication.ts"
+import { RateLimiterInProcess } from "../adapters/memory/RateLimiter.ts"
+import { describeRedisUrl, redisCall, redisConnection } from "../adapters/redis/connection.ts"
+import { makeJobQueueRedis } from "../adapters/redis/JobQueue.ts"
+import { makeRateLimiterRedis } from "../adapters/redis/RateLimiter.ts"
 import type { SecretBox } from "../ports/SecretBox.ts"
 import type { Readiness } from "../adapters/http/Readiness.ts"
 import type { ApiKeyRepo } from "../ports/ApiKeyRepo.ts"
@@ -36,6 +42,16 @@ const ReadinessLive = Layer.unwrapEffect(
   Effect.map(SqlClient.SqlClient, (sql) => makeReadiness({ database: Effect.asVoid(sql`SELECT 1`) }))
 )
 
+/** Readiness with Redis: the database and Redis both answer. */
+const ReadinessWithRedis = (url: Redacted.Redacted<string>) =>
+  Layer.unwrapScoped(
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      const redis = yield* redisConnection(url)
+      return makeReadiness({ database: Effect.asVoid(sql`SELECT 1`), redis: redisCall("ping", () => redis.ping()).pipe(Effect.asVoid) })
+    })
+  )
+
 /** Waits for background executions at shutdown, up to the timeout, after the server stops taking requests. */
 const DrainOnShutdown = (shutdownTimeoutSeconds: number) =>
   Layer.scopedDiscard(
@@ -62,13 +78,26 @@ export interface ServiceOptions {
   /** How often this instance looks for overdue bursts in the database, and how late they must be. */
   readonly sweepIntervalMs: number
   readonly sweepGraceMs: number
+  /** `AST_RATE_LIMIT`: requests per minute per API key. */
+  readonly rateLimitPerMinute: number
 }
 
-/** The queue of bursts in this process (no `REDIS_URL`). */
-export const InProcessQueue = (options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds">) =>
-  Layer.scoped(JobQueue, makeJobQueueMemory({ concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds` })).pipe(
-    Layer.tap(() => Effect.logInfo("queue: single instance: in-process queue (set REDIS_URL to share work between instances)"))
-  )
+/** What instances share through Redis: the queue of bursts and the rate limits. */
+export type Shared = JobQueue | RateLimiter
+
+/** No `REDIS_URL`: the queue and the rate limits in this process (one instance only). */
+export const InProcessShared = (options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds">) =>
+  Layer.merge(
+    Layer.scoped(JobQueue, makeJobQueueMemory({ concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds` })),
+    RateLimiterInProcess
+  ).pipe(Layer.tap(() => Effect.logInfo("queue: single instance: in-process queue (set REDIS_URL to share work between instances)")))
+
+/** `REDIS_URL`: BullMQ and the rate limits on Redis, shared by every instance. */
+export const RedisShared = (url: Redacted.Redacted<string>, options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds">, prefix?: string) =>
+  Layer.merge(
+    Layer.scoped(JobQueue, makeJobQueueRedis({ url, concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds`, ...(prefix === undefined ? {} : { prefix }) })),
+    Layer.scoped(RateLimiter, makeRateLimiterRedis(url, prefix))
+  ).pipe(Layer.tap(() => Effect.logInfo(`queue: BullMQ on Redis at ${describeRedisUrl(Redacted.value(url))}, shared by every instance`)))
 
 /** This instance's worker (runs due bursts) and sweeper (reschedules what the queue lost), until shutdown. */
 const Workers = (options: ServiceOptions) =>
@@ -89,9 +118,10 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
   options: ServiceOptions,
   persistence: Layer.Layer<P, E1, R1>,
   readiness: Layer.Layer<Readiness, E2, R2>,
-  queue: Layer.Layer<JobQueue, E3, R3>
+  queue: Layer.Layer<Shared, E3, R3>
 ) =>
   HttpServerLive(options).pipe(
+    Layer.provide(Layer.succeed(RateLimitPerMinute, options.rateLimitPerMinute)),
     Layer.provide(DrainOnShutdown(options.shutdownTimeoutSeconds)),
     Layer.provideMerge(Workers(options)),
     Layer.provideMerge(BackgroundRuns.Default),
@@ -108,7 +138,12 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
 export const ServiceLive = Layer.unwrapEffect(
   Effect.map(ServerSettings, (settings) => {
     const options = { ...settings, adminToken: Option.getOrUndefined(settings.adminToken) }
-    return makeService(options, Persistence, ReadinessLive.pipe(Layer.provide(Persistence)), InProcessQueue(options))
+    const readiness = Option.match(settings.redisUrl, {
+      onNone: () => ReadinessLive.pipe(Layer.provide(Persistence)),
+      onSome: (url) => ReadinessWithRedis(url).pipe(Layer.provide(Persistence))
+    })
+    const shared = Option.match(settings.redisUrl, { onNone: () => InProcessShared(options), onSome: (url) => RedisShared(url, options) })
+    return makeService(options, Persistence, readiness, shared)
   })
 )
 

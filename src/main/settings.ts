@@ -27,9 +27,24 @@ export type PersistenceSettings = Config.Config.Success<typeof PersistenceSettin
 
 export const isEmbedded = (settings: PersistenceSettings) => Option.isNone(settings.databaseUrl)
 
+const isRedisUrl = (url: Redacted.Redacted<string>) => {
+  try {
+    return /^rediss?:$/.test(new URL(Redacted.value(url)).protocol)
+  } catch {
+    return false
+  }
+}
+
 /** Where the HTTP API listens, and the admin token (CONTRACT §1). */
 export const ServerSettings = Config.all({
   port: Config.port("PORT").pipe(Config.withDefault(8080)),
+  redisUrl: Config.option(
+    Config.redacted("REDIS_URL").pipe(Config.validate({ message: "REDIS_URL must be a redis:// or rediss:// URL", validation: isRedisUrl }))
+  ),
+  rateLimitPerMinute: Config.integer("AST_RATE_LIMIT").pipe(
+    Config.validate({ message: "AST_RATE_LIMIT must be a whole number of requests per minute, at least 1", validation: (n) => n >= 1 }),
+    Config.withDefault(600)
+  ),
   host: Config.string("HOST").pipe(Config.withDefault("0.0.0.0")),
   adminToken: Config.option(Config.redacted("AST_ADMIN_TOKEN")),
   shutdownTimeoutSeconds: Config.number("AST_SHUTDOWN_TIMEOUT_SECONDS").pipe(

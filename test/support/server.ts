@@ -4,7 +4,7 @@ import { MemoryRepositories } from "../../src/adapters/memory/Repositories.ts"
 import { makeAstClient } from "../../src/adapters/http/Client.ts"
 import { makeReadiness } from "../../src/adapters/http/Readiness.ts"
 import { HeartbeatInterval } from "../../src/adapters/http/sse.ts"
-import { InProcessQueue, makeService, type Repositories, type ServiceOptions } from "../../src/main/Service.ts"
+import { InProcessShared, makeService, type Repositories, type ServiceOptions, type Shared } from "../../src/main/Service.ts"
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789"
 
@@ -16,6 +16,7 @@ export const testService = (options: {
   readonly adminToken?: string | null
   readonly heartbeat?: Duration.DurationInput
   readonly serviceOptions?: Partial<ServiceOptions>
+  readonly shared?: Layer.Layer<Shared, unknown>
 } = {}) => {
   const serviceOptions: ServiceOptions = {
     port: 0,
@@ -26,9 +27,10 @@ export const testService = (options: {
     leaseMs: 5_000,
     sweepIntervalMs: 1_000,
     sweepGraceMs: 2_000,
+    rateLimitPerMinute: 10_000,
     ...options.serviceOptions
   }
-  return makeService(serviceOptions, options.persistence ?? MemoryRepositories, makeReadiness({}), InProcessQueue(serviceOptions)).pipe(
+  return makeService(serviceOptions, options.persistence ?? MemoryRepositories, makeReadiness({}), options.shared ?? InProcessShared(serviceOptions)).pipe(
     Layer.provide(Layer.succeed(HeartbeatInterval, Duration.decode(options.heartbeat ?? "15 seconds"))),
     Layer.orDie
   )

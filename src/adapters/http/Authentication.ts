@@ -2,7 +2,8 @@ import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { authenticate } from "../../application/ApiKeys.ts"
 import type { ApiKeyRepo } from "../../ports/ApiKeyRepo.ts"
-import { InternalError, ServiceUnavailable, Unauthorized, unauthorized, unavailable } from "./problems.ts"
+import { RateLimiter } from "../../ports/RateLimiter.ts"
+import { InternalError, ServiceUnavailable, TooManyRequests, tooManyRequests, Unauthorized, unauthorized, unavailable } from "./problems.ts"
 import { Schema } from "effect"
 import { timingSafeEqual } from "node:crypto"
 
@@ -12,7 +13,7 @@ export class CurrentOrganization extends Context.Tag("ast/CurrentOrganization")<
 /** `Authorization: Bearer ast_…` on every `/api/v1/*` call but admin's (§2). */
 export class ApiKeyAuth extends HttpApiMiddleware.Tag<ApiKeyAuth>()("ast/ApiKeyAuth", {
   provides: CurrentOrganization,
-  failure: Schema.Union(Unauthorized, ServiceUnavailable, InternalError),
+  failure: Schema.Union(Unauthorized, TooManyRequests, ServiceUnavailable, InternalError),
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
 
@@ -22,15 +23,26 @@ export class AdminAuth extends HttpApiMiddleware.Tag<AdminAuth>()("ast/AdminAuth
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
 
+/** Requests per minute per API key (`AST_RATE_LIMIT`), shared by every instance through the RateLimiter. */
+export class RateLimitPerMinute extends Context.Reference<RateLimitPerMinute>()("ast/RateLimitPerMinute", {
+  defaultValue: () => 600
+}) {}
+
 export const ApiKeyAuthLive = Layer.effect(
   ApiKeyAuth,
-  Effect.map(Effect.context<ApiKeyRepo>(), (context) => ({
+  Effect.map(Effect.context<ApiKeyRepo | RateLimiter>(), (context) => ({
     bearer: (token: Redacted.Redacted<string>) =>
-      authenticate(Redacted.value(token)).pipe(
+      Effect.gen(function* () {
+        const key = yield* authenticate(Redacted.value(token))
+        const perMinute = yield* RateLimitPerMinute
+        const verdict = yield* (yield* RateLimiter).take(key.id, perMinute)
+        if (!verdict.allowed) return yield* Effect.fail(tooManyRequests(perMinute, verdict.retryAfterSeconds))
+        return key.organizationId
+      }).pipe(
         Effect.provide(context),
         Effect.catchTags({
           Unauthenticated: (e) => Effect.fail(unauthorized(e.message)),
-          Unavailable: (e) => Effect.fail(unavailable(e.message))
+          Unavailable: (e) => Effect.logWarning(`${e.dependency} unavailable: ${e.message}`).pipe(Effect.zipRight(Effect.fail(unavailable(`${e.dependency === "redis" ? "Redis" : "the database"} is unavailable; try again shortly`))))
         })
       )
   }))

@@ -86,8 +86,11 @@ export const problemMiddleware = (routes: ReadonlyArray<Route>) => {
       return Effect.succeed(problemResponse(response, problemBody(400, "validation_error", `the request has ${issues.length} problem(s)`, { issues })))
     }
     if (isProblem(body)) {
+      if (body.status === 429 && body.retryAfterSeconds !== undefined) {
+        return Effect.succeed(HttpServerResponse.setHeader(problemResponse(response, body), "retry-after", String(body.retryAfterSeconds)))
+      }
       if (body.status < 500) return Effect.succeed(problemResponse(response, body))
-      return Effect.logWarning(`answered ${response.status} ${body.code}: ${body.detail}`).pipe(
+      return Effect.logWarning(`answered ${body.status} ${body.code}: ${body.detail}`).pipe(
         Effect.annotateLogs({ correlationId }),
         Effect.as(problemResponse(response, { ...body, correlationId }))
       )

@@ -10,7 +10,8 @@ const fields = {
   detail: Schema.String,
   code: Schema.String,
   issues: Schema.optionalWith(Schema.Array(Issue), { exact: true }),
-  correlationId: Schema.optionalWith(Schema.String, { exact: true })
+  correlationId: Schema.optionalWith(Schema.String, { exact: true }),
+  retryAfterSeconds: Schema.optionalWith(Schema.Number, { exact: true })
 }
 
 export type ProblemFields = Schema.Struct.Type<typeof fields>
@@ -47,3 +48,5 @@ export const unauthorized = (detail: string) => new Unauthorized(problemBody(401
 export const notFound = (detail: string) => new NotFound(problemBody(404, "not_found", detail))
 export const conflict = (code: string, detail: string) => new Conflict(problemBody(409, code, detail))
 export const unavailable = (detail: string) => new ServiceUnavailable(problemBody(503, "unavailable", detail))
+export const tooManyRequests = (perMinute: number, retryAfterSeconds: number) =>
+  new TooManyRequests(problemBody(429, "rate_limited", `over ${perMinute} requests per minute for this API key; retry in ${retryAfterSeconds} s`, { retryAfterSeconds }))

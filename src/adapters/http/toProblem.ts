@@ -23,9 +23,14 @@ export const toProblem = (error: DomainError) => {
     case "RunRefused":
       return conflict(error.code, error.message)
     case "Unavailable":
-      return unavailable(`${error.dependency} is unavailable: ${error.message}`)
+      // The driver's words stay in the log (see `problems`), never in the answer.
+      return unavailable(`${error.dependency === "database" ? "the database" : error.dependency === "redis" ? "Redis" : error.dependency} is unavailable; try again shortly`)
   }
 }
 
-/** Maps a use case's domain errors to problems, leaving its success as it is. */
-export const problems = <A, E extends DomainError, R>(self: Effect.Effect<A, E, R>) => Effect.mapError(self, toProblem)
+/** Maps a use case's domain errors to problems (logging why a dependency is unavailable), leaving its success as it is. */
+export const problems = <A, E extends DomainError, R>(self: Effect.Effect<A, E, R>) =>
+  self.pipe(
+    Effect.tapError((e) => (e._tag === "Unavailable" ? Effect.logWarning(`${e.dependency} unavailable: ${e.message}`) : Effect.void)),
+    Effect.mapError(toProblem)
+  )

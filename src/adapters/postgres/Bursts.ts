@@ -62,7 +62,7 @@ const stamped = (messages: ReadonlyArray<InputMessage>, now: Date) =>
 /** Bursts on PostgreSQL: appends of one burst key, and claims of one thread, are serialized by advisory locks. */
 export const makeBurstsPg = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
-  const lockKey = (...parts: ReadonlyArray<string>) => sql`SELECT pg_advisory_xact_lock(hashtext(${parts.join("\u0000")}))`
+  const lockKey = (...parts: ReadonlyArray<string>) => sql`SELECT pg_advisory_xact_lock(hashtext(${parts.join("\u001f")}))`
   const service: Bursts["Type"] = {
     append: (key, arrival: Arrival, requested, now) =>
       sql.withTransaction(Effect.gen(function* () {

@@ -19,7 +19,7 @@ export const orUnavailable = (name: string) => <A, R>(self: Effect.Effect<A, Sql
         onTimeout: () => new Unavailable({ dependency: "database", message: `the database did not answer within ${Duration.format(timeout)}` })
       }),
       Effect.catchTag("SqlError", (e) =>
-        Effect.fail(new Unavailable({ dependency: "database", message: `the database is unreachable (${e.message})` }))
+        Effect.fail(new Unavailable({ dependency: "database", message: `the database failed: ${e.cause instanceof Error && e.cause.message !== "" ? e.cause.message : e.message}` }))
       )
     )
   ).pipe(Effect.withSpan(name))

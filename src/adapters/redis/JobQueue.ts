@@ -1,0 +1,86 @@
+import { DelayedError, Queue, Worker } from "bullmq"
+import { type Duration, Effect, type Redacted, Runtime } from "effect"
+import { JobQueue, type JobOutcome } from "../../ports/JobQueue.ts"
+import { redisCall, redisConnection } from "./connection.ts"
+
+const queueName = "bursts"
+
+export interface JobQueueRedisOptions {
+  readonly url: Redacted.Redacted<string>
+  readonly concurrency: number
+  readonly shutdownTimeout: Duration.DurationInput
+  /** How long a worker holds a job before BullMQ considers it stalled (its process died) and hands it on. */
+  readonly lockDurationMs?: number
+  /** Key prefix, so several deployments (or test runs) can share one Redis. */
+  readonly prefix?: string
+}
+
+/**
+ * The queue shared by every instance (BullMQ on Redis): one job per execution id (`jobId`), delayed until
+ * the burst is due; a sooner schedule moves it forward; a job whose worker died is picked up again
+ * (stalled-job handling). PostgreSQL stays the truth: a lost job is found again by the sweeper.
+ */
+export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
+  Effect.gen(function* () {
+    const prefix = options.prefix ?? "ast"
+    const connection = yield* redisConnection(options.url)
+    const queue = yield* Effect.acquireRelease(
+      Effect.sync(() => new Queue(queueName, { connection, prefix })),
+      (q) => Effect.promise(() => q.close()).pipe(Effect.timeout("2 seconds"), Effect.ignore)
+    )
+    queue.on("error", () => undefined)
+
+    const schedule = (executionId: string, at: Date) =>
+      redisCall("schedule a burst", async () => {
+        const delay = Math.max(0, at.getTime() - Date.now())
+        const job = await queue.getJob(executionId)
+        if (job === undefined || job === null) {
+          await queue.add("burst", { executionId }, { jobId: executionId, delay, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } })
+          return
+        }
+        const dueAt = job.timestamp + (job.delay ?? 0)
+        if (dueAt > at.getTime() && (await job.isDelayed())) await job.changeDelay(delay)
+      })
+
+    const service: JobQueue["Type"] = {
+      schedule,
+      work: (handle) =>
+        Effect.gen(function* () {
+          const runtime = yield* Effect.runtime<never>()
+          const workerConnection = yield* redisConnection(options.url, { forWorker: true })
+          yield* Effect.acquireRelease(
+            Effect.sync(() => {
+              const worker = new Worker(
+                queueName,
+                async (job, token) => {
+                  const outcome: JobOutcome = await Runtime.runPromise(runtime)(handle(String(job.data.executionId)))
+                  if (outcome._tag === "RetryAt") {
+                    await job.moveToDelayed(Math.max(outcome.at.getTime(), Date.now()), token)
+                    throw new DelayedError()
+                  }
+                },
+                {
+                  connection: workerConnection,
+                  prefix,
+                  concurrency: options.concurrency,
+                  lockDuration: options.lockDurationMs ?? 15_000,
+                  stalledInterval: options.lockDurationMs ?? 15_000,
+                  maxStalledCount: 100
+                }
+              )
+              worker.on("error", () => undefined)
+              return worker
+            }),
+            // Shutdown: let running jobs finish (bounded), then leave the rest to stall over to another instance.
+            (worker) =>
+              Effect.promise(() => worker.close()).pipe(
+                Effect.timeoutOption(options.shutdownTimeout),
+                Effect.flatMap((closed) => (closed._tag === "Some" ? Effect.void : Effect.promise(() => worker.close(true)))),
+                Effect.ignore
+              )
+          )
+        })
+    }
+    return service
+  }).pipe(Effect.tap(() => Effect.logDebug(`queue: BullMQ "${queueName}"`)))
+
