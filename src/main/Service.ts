@@ -93,9 +93,12 @@ export const InProcessShared = (options: Pick<ServiceOptions, "workerConcurrency
   ).pipe(Layer.tap(() => Effect.logInfo("queue: single instance: in-process queue (set REDIS_URL to share work between instances)")))
 
 /** `REDIS_URL`: BullMQ and the rate limits on Redis, shared by every instance. */
-export const RedisShared = (url: Redacted.Redacted<string>, options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds">, prefix?: string) =>
+export const RedisShared = (url: Redacted.Redacted<string>, options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds" | "leaseMs">, prefix?: string) =>
   Layer.merge(
-    Layer.scoped(JobQueue, makeJobQueueRedis({ url, concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds`, ...(prefix === undefined ? {} : { prefix }) })),
+    Layer.scoped(JobQueue, makeJobQueueRedis({
+      url, concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds`, lockDurationMs: options.leaseMs,
+      ...(prefix === undefined ? {} : { prefix })
+    })),
     Layer.scoped(RateLimiter, makeRateLimiterRedis(url, prefix))
   ).pipe(Layer.tap(() => Effect.logInfo(`queue: BullMQ on Redis at ${describeRedisUrl(Redacted.value(url))}, shared by every instance`)))
 
@@ -142,7 +145,7 @@ export const ServiceLive = Layer.unwrapEffect(
       onNone: () => ReadinessLive.pipe(Layer.provide(Persistence)),
       onSome: (url) => ReadinessWithRedis(url).pipe(Layer.provide(Persistence))
     })
-    const shared = Option.match(settings.redisUrl, { onNone: () => InProcessShared(options), onSome: (url) => RedisShared(url, options) })
+    const shared = Option.match(settings.redisUrl, { onNone: () => InProcessShared(options), onSome: (url) => RedisShared(url, options, settings.redisPrefix) })
     return makeService(options, Persistence, readiness, shared)
   })
 )

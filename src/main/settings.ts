@@ -37,10 +37,14 @@ const isRedisUrl = (url: Redacted.Redacted<string>) => {
 
 /** Where the HTTP API listens, and the admin token (CONTRACT §1). */
 export const ServerSettings = Config.all({
-  port: Config.port("PORT").pipe(Config.withDefault(8080)),
+  port: Config.integer("PORT").pipe(
+    Config.validate({ message: "PORT must be a port number (0 picks a free one)", validation: (n) => n >= 0 && n <= 65535 }),
+    Config.withDefault(8080)
+  ),
   redisUrl: Config.option(
     Config.redacted("REDIS_URL").pipe(Config.validate({ message: "REDIS_URL must be a redis:// or rediss:// URL", validation: isRedisUrl }))
   ),
+  redisPrefix: Config.string("AST_REDIS_PREFIX").pipe(Config.withDefault("ast")),
   rateLimitPerMinute: Config.integer("AST_RATE_LIMIT").pipe(
     Config.validate({ message: "AST_RATE_LIMIT must be a whole number of requests per minute, at least 1", validation: (n) => n >= 1 }),
     Config.withDefault(600)
