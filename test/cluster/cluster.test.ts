@@ -91,7 +91,9 @@ const sendAll = (instances: ReadonlyArray<Instance>, key: string, workflowId: st
         const body = { threadId: thread, input: { messages: [{ id: `${thread}-m${i}`, content: `${thread}-m${i}` }], sender: { phone: thread } } }
         for (let attempt = 0; ; attempt++) {
           // A client retries a trigger its instance could not answer (it was killed): duplicates are detected.
-          const answer = await call(instance.process.exitCode === null ? instance : instances.find((x) => x.process.exitCode === null)!, `/api/v1/workflows/${workflowId}/trigger`, { key, body }).catch(() => undefined)
+          const isAlive = (x: Instance) => x.process.exitCode === null && x.process.signalCode === null
+          const target = isAlive(instance) ? instance : instances.find(isAlive)!
+          const answer = await call(target, `/api/v1/workflows/${workflowId}/trigger`, { key, body }).catch(() => undefined)
           if (answer !== undefined && (answer.status === 202 || answer.status === 200)) break
           if (attempt > 20) {
             refused.push(`${thread}-m${i}: ${answer?.status}`)
