@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Fiber, Option, Schedule } from "effect"
 import type { RunRequest } from "../domain/RunRequest.ts"
 import { publicContext } from "../domain/RunRequest.ts"
-import { effectiveAccumulator } from "../domain/Workflow.ts"
+import { effectiveAccumulator, type Workflow } from "../domain/Workflow.ts"
 import { Bursts, type ClosedBurst } from "../ports/Bursts.ts"
 import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
 import { JobQueue, type JobOutcome } from "../ports/JobQueue.ts"
@@ -117,12 +117,59 @@ const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
     yield* executeWorkflow(found.value, request, { executionId: burst.executionId, isRecorded: true })
   })
 
-/** Runs this instance's share of the queue until the scope closes. */
+/** Runs this instance's share of the queue (bursts and schedule ticks) until the scope closes. */
 export const workQueue = (options: WorkerOptions) =>
   Effect.gen(function* () {
-    const context = yield* Effect.context<Effect.Effect.Context<ReturnType<ReturnType<typeof processBurst>>>>()
-    yield* (yield* JobQueue).work((executionId) => processBurst(options)(executionId).pipe(Effect.provide(context)))
+    const context = yield* Effect.context<Effect.Effect.Context<ReturnType<ReturnType<typeof processBurst>> | ReturnType<typeof runScheduleTick>>>()
+    yield* (yield* JobQueue).work({
+      burst: (executionId) => processBurst(options)(executionId).pipe(Effect.provide(context)),
+      tick: (scheduleId) => runScheduleTick(scheduleId).pipe(Effect.provide(context))
+    })
   })
+
+const scheduleIdOf = (organizationId: string, workflowId: string) => `${organizationId}/${workflowId}`
+
+/** Registers (or removes) the schedule of a workflow after it was created, replaced or deleted. */
+export const syncSchedule = Effect.fn("Accumulate.syncSchedule")(function* (
+  workflow: { readonly id: string; readonly organizationId: string; readonly isActive: boolean; readonly trigger: Workflow["trigger"] },
+  isDeleted = false
+) {
+  const spec = !isDeleted && workflow.isActive && workflow.trigger.type === "schedule"
+    ? { cron: workflow.trigger.cron, ...(workflow.trigger.timezone === undefined ? {} : { timezone: workflow.trigger.timezone }) }
+    : undefined
+  yield* (yield* JobQueue).setSchedule(scheduleIdOf(workflow.organizationId, workflow.id), spec)
+})
+
+/** At startup: every scheduled workflow's schedule is registered (the in-process queue forgets them on restart). */
+export const resyncSchedules = Effect.gen(function* () {
+  const scheduled = yield* (yield* WorkflowRepo).listScheduled()
+  yield* Effect.forEach(scheduled, (w) => syncSchedule(w), { discard: true })
+  if (scheduled.length > 0) yield* Effect.logInfo(`schedules: ${scheduled.length} scheduled workflow(s) registered`)
+})
+
+/**
+ * One tick of a workflow's schedule (§4): an execution with input `{}` and thread `schedule:<workflowId>`,
+ * through the same queue as every burst (so per-thread order holds).
+ */
+export const runScheduleTick = (scheduleId: string) =>
+  Effect.gen(function* () {
+    const [organizationId, workflowId] = scheduleId.split("/") as [string, string]
+    const found = yield* (yield* WorkflowRepo).get(organizationId, workflowId)
+    if (Option.isNone(found) || found.value.trigger.type !== "schedule" || !found.value.isActive) {
+      return yield* (yield* JobQueue).setSchedule(scheduleId, undefined)
+    }
+    const now = new Date(yield* Clock.currentTimeMillis)
+    const result = yield* (yield* Bursts).append(
+      { organizationId, workflowId, threadId: `schedule:${workflowId}` },
+      { messages: [], sender: undefined, context: {}, sealedSecret: null, workflowVersion: found.value.version },
+      undefined,
+      now
+    )
+    if (result._tag === "Accepted") yield* (yield* JobQueue).schedule(result.executionId, now)
+  }).pipe(
+    Effect.catchAll((e) => Effect.logWarning(`schedule ${scheduleId}: tick not run (${e.message})`)),
+    Effect.annotateLogs({ scheduleId })
+  )
 
 /**
  * Reschedules bursts whose timer was lost (Redis flushed or down) or whose holder crashed: PostgreSQL is

@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { hostname } from "node:os"
 import { makeJobQueueMemory } from "../adapters/memory/JobQueue.ts"
-import { sweepOverdue, workQueue } from "../application/Accumulate.ts"
+import { resyncSchedules, sweepOverdue, workQueue } from "../application/Accumulate.ts"
 import type { Bursts } from "../ports/Bursts.ts"
 import { JobQueue } from "../ports/JobQueue.ts"
 import { RateLimiter } from "../ports/RateLimiter.ts"
@@ -107,6 +107,7 @@ const Workers = (options: ServiceOptions) =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       yield* workQueue({ owner: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, leaseMs: options.leaseMs })
+      yield* resyncSchedules.pipe(Effect.catchAll((e) => Effect.logWarning(`schedules: not registered at startup (${e.message})`)))
       yield* Effect.forkScoped(
         sweepOverdue(options.sweepGraceMs).pipe(
           Effect.catchAll((e) => Effect.logWarning(`sweeper: ${e.message}`)),

@@ -4,6 +4,19 @@ import type { Unavailable } from "../domain/errors.ts"
 /** What handling a job says: finished, or come back at `at`. */
 export type JobOutcome = { readonly _tag: "Done" } | { readonly _tag: "RetryAt"; readonly at: Date }
 
+/** A repeating schedule (`trigger.type = "schedule"`). */
+export interface CronSchedule {
+  readonly cron: string
+  readonly timezone?: string
+}
+
+/** What a worker does with due jobs and schedule ticks. */
+export interface JobHandlers {
+  readonly burst: (executionId: string) => Effect.Effect<JobOutcome>
+  /** One tick of a schedule: runs once per tick across all instances. */
+  readonly tick: (scheduleId: string) => Effect.Effect<void>
+}
+
 /**
  * Timers and work shared by every instance (BullMQ on Redis, or in process): one job per execution id,
  * run when due by one worker at a time, with bounded concurrency per instance.
@@ -11,6 +24,8 @@ export type JobOutcome = { readonly _tag: "Done" } | { readonly _tag: "RetryAt";
 export class JobQueue extends Context.Tag("ast/JobQueue")<JobQueue, {
   /** Makes sure the execution's job runs at `at` or sooner (idempotent; the sooner time wins). */
   readonly schedule: (executionId: string, at: Date) => Effect.Effect<void, Unavailable>
-  /** Runs `handle` for due jobs until the scope closes (then waits for the running ones, up to the shutdown timeout). */
-  readonly work: (handle: (executionId: string) => Effect.Effect<JobOutcome>) => Effect.Effect<void, Unavailable, Scope.Scope>
+  /** Sets (or, with `undefined`, removes) a repeating schedule; its ticks go to `JobHandlers.tick`. */
+  readonly setSchedule: (scheduleId: string, schedule: CronSchedule | undefined) => Effect.Effect<void, Unavailable>
+  /** Runs the handlers for due jobs and ticks until the scope closes (then waits for the running ones, up to the shutdown timeout). */
+  readonly work: (handlers: JobHandlers) => Effect.Effect<void, Unavailable, Scope.Scope>
 }>() {}

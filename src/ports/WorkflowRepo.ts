@@ -15,6 +15,8 @@ export class WorkflowRepo extends Context.Tag("ast/WorkflowRepo")<WorkflowRepo, 
   readonly get: (organizationId: string, id: string) => Effect.Effect<Option.Option<Workflow>, Unavailable>
   /** A page of live workflows, newest first. */
   readonly list: (organizationId: string, limit: number, cursor?: string) => Effect.Effect<Page<Workflow>, Unavailable>
+  /** Every live workflow with a `schedule` trigger, of every organization (to register their schedules at startup). */
+  readonly listScheduled: () => Effect.Effect<ReadonlyArray<Workflow>, Unavailable>
   /** Soft-deletes; answers whether a live workflow was there. */
   readonly remove: (organizationId: string, id: string) => Effect.Effect<boolean, Unavailable>
 }>() {}

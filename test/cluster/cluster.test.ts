@@ -155,3 +155,46 @@ describe.skipIf(skipServices)("three instances sharing one Redis and one Postgre
       expect(checkInvariants(rows, threads, 3)).toEqual([])
     }).pipe(Effect.scoped), { timeout: 180_000 })
 })
+
+describe.skipIf(skipServices)("instances sharing Redis: schedules and rate limits", () => {
+  it.live("a schedule fires once per tick across three instances; the rate limit is shared (429 + Retry-After)", () =>
+    Effect.gen(function* () {
+      const databaseUrl = yield* freshDatabaseUrl
+      const env = clusterEnv(Redacted.value(databaseUrl), redisUrlFor(5), { AST_RATE_LIMIT: "6" })
+      const instances = yield* Effect.acquireRelease(
+        Effect.promise(() => Promise.all(["a", "b", "c"].map((n) => startInstance(n, env)))),
+        (all) => Effect.promise(() => Promise.all(all.map((i) => stopInstance(i, "SIGKILL"))))
+      )
+      const key = yield* setUp(instances)
+      const scheduled = yield* Effect.promise(() => call(instances[1]!, "/api/v1/workflows", {
+        key,
+        body: {
+          name: "every second",
+          trigger: { type: "schedule", cron: "* * * * * *", timezone: "America/Sao_Paulo" },
+          graph: { nodes: [{ id: "trigger", type: "trigger" }, { id: "t", type: "transform", config: { set: { tick: true } } }], edges: [{ from: "trigger", to: "t" }] }
+        }
+      }))
+      expect(scheduled.status).toBe(201)
+      const started = Date.now()
+      yield* Effect.sleep("4500 millis")
+      // Deleting the workflow stops its schedule.
+      const deleted = yield* Effect.promise(() => call(instances[2]!, `/api/v1/workflows/${scheduled.json.id}`, { key, method: "DELETE" }))
+      expect(deleted.status).toBe(204)
+      const elapsedSeconds = (Date.now() - started) / 1000
+      const rows = yield* settled(scheduled.json.id, 0, 10_000).pipe(Effect.provide(PgClient.layer({ url: databaseUrl })))
+      const ticks = rows.map((r) => Math.floor(Date.parse(r.steps[0]?.started_at ?? "0") / 1000))
+      expect(rows.every((r) => r.thread_id === `schedule:${scheduled.json.id}`)).toBe(true)
+      expect(rows.length).toBeGreaterThanOrEqual(3)
+      expect(rows.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds) + 1)
+      // Once per tick: no second in which two instances both ran the schedule.
+      expect(new Set(ticks).size).toBe(ticks.length)
+
+      // The rate limit: 6 requests per minute per key, counted across instances (the create and the delete above used 2).
+      const answers = []
+      for (let i = 0; i < 6; i++) answers.push(yield* Effect.promise(() => call(instances[i % 3]!, "/api/v1/workflows", { key })))
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 429, 429])
+      const limited = answers[4]!
+      expect(limited.json).toMatchObject({ status: 429, code: "rate_limited" })
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0)
+    }).pipe(Effect.scoped), { timeout: 120_000 })
+})

@@ -1,5 +1,7 @@
 import { Clock, Deferred, Duration, Effect, FiberMap, FiberSet } from "effect"
-import { JobQueue, type JobOutcome } from "../../ports/JobQueue.ts"
+import { CronExpressionParser } from "cron-parser"
+import { Unavailable } from "../../domain/errors.ts"
+import { type CronSchedule, type JobHandlers, JobQueue } from "../../ports/JobQueue.ts"
 
 /**
  * The in-process queue (no `REDIS_URL`, single instance): one timer fiber per execution id on Effect's
@@ -13,11 +15,12 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
     const running = new Set<string>()
     const again = new Map<string, number>()
     const permits = yield* Effect.makeSemaphore(options.concurrency)
-    const handler = yield* Deferred.make<(executionId: string) => Effect.Effect<JobOutcome>>()
+    const handler = yield* Deferred.make<JobHandlers>()
+    const schedules = yield* FiberMap.make<string>()
 
     const run = (executionId: string): Effect.Effect<void> =>
       Effect.gen(function* () {
-        const handle = yield* Deferred.await(handler)
+        const handle = (yield* Deferred.await(handler)).burst
         due.delete(executionId)
         running.add(executionId)
         const outcome = yield* permits.withPermits(1)(handle(executionId)).pipe(Effect.ensuring(Effect.sync(() => running.delete(executionId))))
@@ -46,11 +49,30 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
         ))
       })
 
+    /** Sleeps until each next occurrence of the cron expression, on Effect's Clock, and ticks. */
+    const repeat = (scheduleId: string, spec: CronSchedule) =>
+      Effect.gen(function* () {
+        while (true) {
+          const now = yield* Clock.currentTimeMillis
+          const next = CronExpressionParser.parse(spec.cron, { currentDate: new Date(now), ...(spec.timezone === undefined ? {} : { tz: spec.timezone }) }).next().getTime()
+          yield* Effect.sleep(Duration.millis(Math.max(1, next - now)))
+          const { tick } = yield* Deferred.await(handler)
+          yield* FiberSet.run(jobs, permits.withPermits(1)(tick(scheduleId)))
+        }
+      })
+
     const service: JobQueue["Type"] = {
       schedule: (executionId, at) => schedule(executionId, at),
-      work: (handle) =>
+      setSchedule: (scheduleId, spec) =>
+        spec === undefined
+          ? FiberMap.remove(schedules, scheduleId)
+          : Effect.try({
+            try: () => CronExpressionParser.parse(spec.cron, spec.timezone === undefined ? {} : { tz: spec.timezone }),
+            catch: (e) => new Unavailable({ dependency: "queue", message: `invalid schedule '${spec.cron}': ${String(e)}` })
+          }).pipe(Effect.zipRight(FiberMap.run(schedules, scheduleId, repeat(scheduleId, spec))), Effect.asVoid),
+      work: (handlers) =>
         Effect.gen(function* () {
-          yield* Deferred.succeed(handler, handle)
+          yield* Deferred.succeed(handler, handlers)
           // At shutdown: let running jobs finish (bounded); the queue's own scope then interrupts the rest.
           yield* Effect.addFinalizer(() =>
             FiberSet.awaitEmpty(jobs).pipe(Effect.timeoutOption(options.shutdownTimeout ?? "30 seconds"), Effect.asVoid))

@@ -32,6 +32,8 @@ export const makeWorkflowRepoMemory = () => {
         const last = items[items.length - 1]
         return { items, nextCursor: live.length > limit && last ? encodeCursor(createdAt(last), last.id) : null }
       }),
+    listScheduled: () =>
+      Effect.sync(() => [...rows.values()].filter((r) => !r.isDeleted && r.workflow.trigger.type === "schedule").map((r) => r.workflow)),
     remove: (organizationId, id) =>
       Effect.sync(() => {
         const row = rows.get(id)

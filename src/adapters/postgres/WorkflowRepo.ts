@@ -70,6 +70,11 @@ export const makeWorkflowRepoPg = Effect.gen(function* () {
         }
       }).pipe(orUnavailable("WorkflowRepo.list")),
 
+    listScheduled: () =>
+      sql<WorkflowRow>`SELECT * FROM workflows WHERE deleted_at IS NULL AND document->'trigger'->>'type' = 'schedule'`.pipe(
+        Effect.map((rows) => rows.map(workflowOf)),
+        orUnavailable("WorkflowRepo.listScheduled")
+      ),
     remove: (organizationId, id) =>
       sql`UPDATE workflows SET deleted_at = now()
           WHERE id = ${id} AND organization_id = ${organizationId} AND deleted_at IS NULL RETURNING id`.pipe(

@@ -44,7 +44,18 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
 
     const service: JobQueue["Type"] = {
       schedule,
-      work: (handle) =>
+      setSchedule: (scheduleId, spec) =>
+        redisCall("set a schedule", async () => {
+          if (spec === undefined) await queue.removeJobScheduler(scheduleId)
+          else {
+            await queue.upsertJobScheduler(
+              scheduleId,
+              { pattern: spec.cron, ...(spec.timezone === undefined ? {} : { tz: spec.timezone }) },
+              { name: "tick", data: { scheduleId }, opts: { removeOnComplete: true, removeOnFail: { age: 24 * 3600 } } }
+            )
+          }
+        }),
+      work: (handlers) =>
         Effect.gen(function* () {
           const runtime = yield* Effect.runtime<never>()
           const workerConnection = yield* redisConnection(options.url, { forWorker: true })
@@ -53,7 +64,8 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
               const worker = new Worker(
                 queueName,
                 async (job, token) => {
-                  const outcome: JobOutcome = await Runtime.runPromise(runtime)(handle(String(job.data.executionId)))
+                  if (job.name === "tick") return Runtime.runPromise(runtime)(handlers.tick(String(job.data.scheduleId)))
+                  const outcome: JobOutcome = await Runtime.runPromise(runtime)(handlers.burst(String(job.data.executionId)))
                   if (outcome._tag === "RetryAt") {
                     await job.moveToDelayed(Math.max(outcome.at.getTime(), Date.now()), token)
                     throw new DelayedError()
