@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import { freshDatabaseUrl, skipServices } from "../support/databases.ts"
 import { call, clusterEnv, inParallel, type Instance, startInstance, stopInstance } from "../support/instances.ts"
@@ -196,5 +196,41 @@ describe.skipIf(skipServices)("instances sharing Redis: schedules and rate limit
       const limited = answers[4]!
       expect(limited.json).toMatchObject({ status: 429, code: "rate_limited" })
       expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0)
+    }).pipe(Effect.scoped), { timeout: 120_000 })
+})
+
+describe.skipIf(skipServices)("graceful stop", () => {
+  it.live("SIGTERM: the instance lets a running execution finish, hands back what it cannot finish in time, and exits 0", () =>
+    Effect.gen(function* () {
+      const databaseUrl = yield* freshDatabaseUrl
+      const env = clusterEnv(Redacted.value(databaseUrl), redisUrlFor(6), { AST_SHUTDOWN_TIMEOUT_SECONDS: "4" })
+      const [first, second] = yield* Effect.acquireRelease(
+        Effect.promise(() => Promise.all([startInstance("first", env), startInstance("second", env)])),
+        (all) => Effect.promise(() => Promise.all(all.map((i) => stopInstance(i, "SIGKILL"))))
+      )
+      const key = yield* setUp([first!])
+      const quick = yield* Effect.promise(() => call(first!, "/api/v1/workflows", { key, body: { ...acceptedBurstGraph(2), trigger: { type: "webhook" } } }))
+      const slow = yield* Effect.promise(() => call(first!, "/api/v1/workflows", { key, body: { ...acceptedBurstGraph(8), trigger: { type: "webhook" } } }))
+      // Kill the second instance's worker share first, so the first instance takes both runs.
+      yield* Effect.promise(() => stopInstance(second!, "SIGKILL"))
+      const a = yield* Effect.promise(() => call(first!, `/api/v1/workflows/${quick.json.id}/trigger`, { key, body: { threadId: "q", input: { messages: [{ content: "q-m1" }] } } }))
+      const b = yield* Effect.promise(() => call(first!, `/api/v1/workflows/${slow.json.id}/trigger`, { key, body: { threadId: "s", input: { messages: [{ content: "s-m1" }] } } }))
+      const running = (id: string) => Effect.promise(() => call(first!, `/api/v1/executions/${id}`, { key })).pipe(
+        Effect.filterOrFail((r) => r.json.status === "running", () => "not yet"),
+        Effect.retry({ times: 60, schedule: Schedule.spaced("100 millis") })
+      )
+      yield* running(a.json.executionId)
+      yield* running(b.json.executionId)
+      const code = yield* Effect.promise(() => stopInstance(first!, "SIGTERM"))
+      expect(code).toBe(0)
+      expect(first!.output()).toContain("waiting up to")
+      const db = PgClient.layer({ url: databaseUrl })
+      const quickRows = yield* executionsOf(quick.json.id).pipe(Effect.provide(db))
+      expect(quickRows.map((r) => r.status)).toEqual(["completed"])
+      // The slow run could not finish in 4 s: it was handed back; a new instance takes it over and completes it.
+      const third = yield* Effect.acquireRelease(Effect.promise(() => startInstance("third", env)), (i) => Effect.promise(() => stopInstance(i, "SIGKILL")))
+      void third
+      const slowRows = yield* settled(slow.json.id, 1, 60_000).pipe(Effect.provide(db))
+      expect(slowRows.map((r) => r.status)).toEqual(["completed"])
     }).pipe(Effect.scoped), { timeout: 120_000 })
 })

@@ -75,7 +75,10 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
           yield* Deferred.succeed(handler, handlers)
           // At shutdown: let running jobs finish (bounded); the queue's own scope then interrupts the rest.
           yield* Effect.addFinalizer(() =>
-            FiberSet.awaitEmpty(jobs).pipe(Effect.timeoutOption(options.shutdownTimeout ?? "30 seconds"), Effect.asVoid))
+            Effect.flatMap(FiberSet.size(jobs), (n) =>
+              n === 0 ? Effect.void : Effect.logInfo(`shutting down: waiting up to ${Duration.format(Duration.decode(options.shutdownTimeout ?? "30 seconds"))} for ${n} running burst(s)`).pipe(
+                Effect.zipRight(FiberSet.awaitEmpty(jobs).pipe(Effect.timeoutOption(options.shutdownTimeout ?? "30 seconds"), Effect.asVoid))
+              )))
         })
     }
     return service

@@ -1,5 +1,5 @@
 import { DelayedError, Queue, Worker } from "bullmq"
-import { type Duration, Effect, type Redacted, Runtime } from "effect"
+import { Duration, Effect, type Redacted, Runtime } from "effect"
 import { JobQueue, type JobOutcome } from "../../ports/JobQueue.ts"
 import { redisCall, redisConnection } from "./connection.ts"
 
@@ -85,7 +85,8 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
             }),
             // Shutdown: let running jobs finish (bounded), then leave the rest to stall over to another instance.
             (worker) =>
-              Effect.promise(() => worker.close()).pipe(
+              Effect.logInfo(`shutting down: waiting up to ${Duration.format(options.shutdownTimeout)} for running bursts, then handing the rest back`).pipe(
+                Effect.zipRight(Effect.promise(() => worker.close())),
                 Effect.timeoutOption(options.shutdownTimeout),
                 Effect.flatMap((closed) => (closed._tag === "Some" ? Effect.void : Effect.promise(() => worker.close(true)))),
                 Effect.ignore
