@@ -9,7 +9,9 @@ import { RateLimiter } from "../ports/RateLimiter.ts"
 import { RateLimitPerMinute } from "../adapters/http/Authentication.ts"
 import { RateLimiterInProcess } from "../adapters/memory/RateLimiter.ts"
 import { describeRedisUrl, redisCall, redisConnection } from "../adapters/redis/connection.ts"
+import { makeEventBusRedis } from "../adapters/redis/EventBus.ts"
 import { makeJobQueueRedis } from "../adapters/redis/JobQueue.ts"
+import { EventBus } from "../ports/EventBus.ts"
 import { makeRateLimiterRedis } from "../adapters/redis/RateLimiter.ts"
 import type { SecretBox } from "../ports/SecretBox.ts"
 import type { Readiness } from "../adapters/http/Readiness.ts"
@@ -35,7 +37,7 @@ import { ServerSettings } from "./settings.ts"
  * The in-process adapters that later issues replace: the EventBus (Redis), the log messenger and
  * in-memory callbacks (LivChat), no outbound HTTP (the SSRF-guarded client), no model (LangGraph).
  */
-const InProcess = Layer.mergeAll(EventBusMemory, MessengerLog, CallbacksMemory, HttpFetchDisabled, AgentModelUnconfigured, KnowledgeBaseMemory, ThreadMemoryMemory)
+const InProcess = Layer.mergeAll(MessengerLog, CallbacksMemory, HttpFetchDisabled, AgentModelUnconfigured, KnowledgeBaseMemory, ThreadMemoryMemory)
 
 /** Readiness: the database answers a trivial query. */
 const ReadinessLive = Layer.unwrapEffect(
@@ -82,24 +84,26 @@ export interface ServiceOptions {
   readonly rateLimitPerMinute: number
 }
 
-/** What instances share through Redis: the queue of bursts and the rate limits. */
-export type Shared = JobQueue | RateLimiter
+/** What instances share through Redis: the queue of bursts, the rate limits and live events. */
+export type Shared = JobQueue | RateLimiter | EventBus
 
 /** No `REDIS_URL`: the queue and the rate limits in this process (one instance only). */
 export const InProcessShared = (options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds">) =>
-  Layer.merge(
+  Layer.mergeAll(
     Layer.scoped(JobQueue, makeJobQueueMemory({ concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds` })),
-    RateLimiterInProcess
+    RateLimiterInProcess,
+    EventBusMemory
   ).pipe(Layer.tap(() => Effect.logInfo("queue: single instance: in-process queue (set REDIS_URL to share work between instances)")))
 
 /** `REDIS_URL`: BullMQ and the rate limits on Redis, shared by every instance. */
 export const RedisShared = (url: Redacted.Redacted<string>, options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds" | "leaseMs">, prefix?: string) =>
-  Layer.merge(
+  Layer.mergeAll(
     Layer.scoped(JobQueue, makeJobQueueRedis({
       url, concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds`, lockDurationMs: options.leaseMs,
       ...(prefix === undefined ? {} : { prefix })
     })),
-    Layer.scoped(RateLimiter, makeRateLimiterRedis(url, prefix))
+    Layer.scoped(RateLimiter, makeRateLimiterRedis(url, prefix)),
+    Layer.scoped(EventBus, makeEventBusRedis(url, prefix))
   ).pipe(Layer.tap(() => Effect.logInfo(`queue: BullMQ on Redis at ${describeRedisUrl(Redacted.value(url))}, shared by every instance`)))
 
 /** This instance's worker (runs due bursts) and sweeper (reschedules what the queue lost), until shutdown. */

@@ -127,8 +127,14 @@ describe.skipIf(skipServices)("three instances sharing one Redis and one Postgre
       expect(refused).toEqual([])
       const rows = yield* settled(workflow.json.id, 3000, 60_000).pipe(Effect.provide(PgClient.layer({ url: databaseUrl })))
       expect(checkInvariants(rows, threads, 3)).toEqual([])
-      // Every instance took part in running bursts (BullMQ spreads the jobs).
       expect(rows.length).toBeGreaterThanOrEqual(1000)
+      // Live events are shared: every instance replays any execution's events, whoever ran it.
+      for (const instance of instances) {
+        const text = yield* Effect.promise(() =>
+          fetch(`${instance.url}/api/v1/executions/${rows[0]!.id}/events`, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(10_000) }).then((r) => r.text()))
+        expect(text).toContain('"status":"completed"')
+        expect(text.trimEnd().endsWith("data: [DONE]")).toBe(true)
+      }
     }).pipe(Effect.scoped), { timeout: 150_000 })
 
   it.live("an instance SIGKILLed mid-bursts and mid-executions, then started again, and Redis flushed mid-test: nothing lost, nothing twice", () =>

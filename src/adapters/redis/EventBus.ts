@@ -1,0 +1,70 @@
+import { Chunk, Effect, Option, type Redacted, Stream } from "effect"
+import type { ExecutionEvent } from "../../domain/Execution.ts"
+import { type DeliveredEvent, EventBus } from "../../ports/EventBus.ts"
+import { redisConnection } from "./connection.ts"
+
+const isEnd = (e: ExecutionEvent) =>
+  e.type === "execution" && (e.status === "completed" || e.status === "error" || e.status === "skipped")
+
+/** Numbers the event and appends it, atomically: the stream entry id is `<seq>-0`. */
+const appendScript = `
+local seq = redis.call('INCR', KEYS[2])
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', '10000', seq .. '-0', 'e', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return seq`
+
+/**
+ * Live events on Redis streams (one per execution, kept for `ttlSeconds`), so any instance serves the
+ * events of an execution another instance runs: a subscriber reads everything after its `Last-Event-ID`,
+ * then blocks for more until the execution ends.
+ */
+export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast", ttlSeconds = 3600) =>
+  Effect.gen(function* () {
+    const redis = yield* redisConnection(url)
+    const keys = (executionId: string) => [`${prefix}:events:${executionId}`, `${prefix}:events:${executionId}:seq`] as const
+    const service: EventBus["Type"] = {
+      publish: (executionId, event) =>
+        Effect.tryPromise(() => redis.eval(appendScript, 2, ...keys(executionId), JSON.stringify(event), String(ttlSeconds))).pipe(
+          Effect.timeout("2 seconds"),
+          // Live events are best effort: a Redis hiccup never fails the execution (its steps are in PostgreSQL).
+          Effect.catchAll((e) => Effect.logDebug(`event not published: ${String(e)}`)),
+          Effect.asVoid
+        ),
+      subscribe: (executionId, afterSeq = 0) =>
+        Stream.unwrapScoped(
+          Effect.gen(function* () {
+            const reader = yield* Effect.acquireRelease(
+              Effect.sync(() => redis.duplicate({ maxRetriesPerRequest: null })),
+              (r) => Effect.sync(() => r.disconnect())
+            )
+            reader.on("error", () => undefined)
+            const [stream] = keys(executionId)
+            let last = afterSeq
+            let isDone = false
+            const readMore = Effect.tryPromise(() => reader.xread("COUNT", 500, "BLOCK", 5000, "STREAMS", stream, `${last}-0`)).pipe(
+              Effect.map((reply) => {
+                const entries = reply?.[0]?.[1] ?? []
+                const delivered: Array<DeliveredEvent> = []
+                for (const [id, fields] of entries) {
+                  const seq = Number(id.split("-")[0])
+                  const event = JSON.parse(fields[1] ?? "null") as ExecutionEvent
+                  last = seq
+                  delivered.push({ seq, event })
+                  if (isEnd(event)) {
+                    isDone = true
+                    break
+                  }
+                }
+                return delivered
+              }),
+              Effect.catchAll(() => Effect.succeed([] as Array<DeliveredEvent>))
+            )
+            return Stream.repeatEffectChunkOption(
+              Effect.suspend(() => (isDone ? Effect.fail(Option.none()) : Effect.map(readMore, Chunk.fromIterable)))
+            )
+          })
+        )
+    }
+    return service
+  })

@@ -1,0 +1,62 @@
+import { describe, expect, layer } from "@effect/vitest"
+import { Chunk, Effect, Fiber, Layer, Redacted, Stream } from "effect"
+import { randomBytes } from "node:crypto"
+import { EventBusMemory } from "../../src/adapters/memory/EventBus.ts"
+import { makeEventBusRedis } from "../../src/adapters/redis/EventBus.ts"
+import type { ExecutionEvent } from "../../src/domain/Execution.ts"
+import { EventBus } from "../../src/ports/EventBus.ts"
+import { skipServices } from "../support/databases.ts"
+
+const node = (nodeId: string, status: "started" | "completed"): ExecutionEvent => ({ type: "node", nodeId, nodeType: "transform", status })
+const end = (executionId: string): ExecutionEvent => ({ type: "execution", executionId, status: "completed" })
+
+const adapters = [
+  { name: "memory", layer: EventBusMemory, needsServices: false },
+  { name: "Redis", layer: Layer.scoped(EventBus, makeEventBusRedis(Redacted.make("redis://127.0.0.1:6379/7"), `ast-test-${randomBytes(4).toString("hex")}`)), needsServices: true }
+]
+
+for (const adapter of adapters) {
+  describe.skipIf(adapter.needsServices && skipServices)(`EventBus on ${adapter.name}`, () => {
+    layer(adapter.layer, { timeout: "30 seconds" })((it) => {
+      it.effect("replays what happened, follows live events, numbers them 1, 2, 3… and ends with the execution", () =>
+        Effect.gen(function* () {
+          const bus = yield* EventBus
+          const id = crypto.randomUUID()
+          yield* bus.publish(id, { type: "execution", executionId: id, status: "running" })
+          yield* bus.publish(id, node("a", "started"))
+          const following = yield* Effect.fork(Stream.runCollect(bus.subscribe(id)))
+          yield* Effect.yieldNow()
+          yield* bus.publish(id, node("a", "completed"))
+          yield* bus.publish(id, end(id))
+          yield* bus.publish(id, node("late", "started"))
+          const all = Chunk.toReadonlyArray(yield* Fiber.join(following))
+          expect(all.map((d) => d.seq)).toEqual([1, 2, 3, 4])
+          expect(all.map((d) => d.event)).toEqual([{ type: "execution", executionId: id, status: "running" }, node("a", "started"), node("a", "completed"), end(id)])
+        }))
+
+      it.effect("a subscriber that resumes after seq N gets exactly what followed", () =>
+        Effect.gen(function* () {
+          const bus = yield* EventBus
+          const id = crypto.randomUUID()
+          for (const n of ["a", "b", "c"]) yield* bus.publish(id, node(n, "started"))
+          yield* bus.publish(id, end(id))
+          const resumed = Chunk.toReadonlyArray(yield* Stream.runCollect(bus.subscribe(id, 2)))
+          expect(resumed.map((d) => d.seq)).toEqual([3, 4])
+          expect(resumed[0]?.event).toEqual(node("c", "started"))
+        }))
+
+      it.effect("executions are separate streams", () =>
+        Effect.gen(function* () {
+          const bus = yield* EventBus
+          const one = crypto.randomUUID()
+          const two = crypto.randomUUID()
+          yield* bus.publish(one, node("x", "started"))
+          yield* bus.publish(two, node("y", "started"))
+          yield* bus.publish(one, end(one))
+          yield* bus.publish(two, end(two))
+          const first = Chunk.toReadonlyArray(yield* Stream.runCollect(bus.subscribe(one)))
+          expect(first.map((d) => d.event)).toEqual([node("x", "started"), end(one)])
+        }))
+    })
+  })
+}
