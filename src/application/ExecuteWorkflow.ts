@@ -78,7 +78,11 @@ export const executeWorkflow = Effect.fn("ExecuteWorkflow.execute")(function* (
     store
   }, options).pipe(
     Effect.onInterrupt(() =>
-      Effect.ignore(executions.setStatus(ref, "error", { error: { code: "interrupted", message: "the execution was stopped" } }))
+      Effect.ignore(executions.setStatus(ref, "error", { error: { code: "interrupted", message: "the execution was stopped" } })).pipe(
+        // Subscribers of its events must see it end.
+        Effect.zipRight(bus.publish(executionId, { type: "error", content: "the execution was stopped" })),
+        Effect.zipRight(bus.publish(executionId, { type: "execution", executionId, status: "error" }))
+      )
     )
   )
   yield* executions.setStatus(ref, result.status, {

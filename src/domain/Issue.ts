@@ -12,14 +12,17 @@ export const issue = (path: Path, message: string): Issue => ({ path, message })
 
 /** Every problem of a failed decode, each with its path. */
 export const issuesOfParseError = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((e) => ({
+  ParseResult.ArrayFormatter.formatErrorSync(error).slice(0, maxIssues).map((e) => ({
     path: e.path.map((segment) => (typeof segment === "symbol" ? String(segment) : segment)),
     message: e.message
   }))
 
-/** A document (workflow, run request) that does not hold: every problem is listed. */
+/** At most this many problems are reported (a huge bad document must not make a huge answer). */
+export const maxIssues = 100
+
+/** A document (workflow, run request) that does not hold: every problem is listed (up to `maxIssues`). */
 export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("ValidationFailed", {
-  issues: Schema.Array(Issue)
+  issues: Schema.Array(Issue).pipe(Schema.maxItems(maxIssues))
 }) {
   override get message(): string {
     return this.issues.map(formatIssue).join("\n")

@@ -1,7 +1,7 @@
 import { Either, Schema } from "effect"
 import { graphOf } from "./compileShorthand.ts"
 import type { Graph } from "./Graph.ts"
-import { issue, issuesOfParseError, type Issue, ValidationFailed } from "./Issue.ts"
+import { issue, issuesOfParseError, type Issue, maxIssues, ValidationFailed } from "./Issue.ts"
 import { validateGraph, validateGraphStructure } from "./validateGraph.ts"
 import { WorkflowDocument } from "./Workflow.ts"
 
@@ -29,7 +29,7 @@ export const decodeWorkflow = (input: unknown): Either.Either<CompiledWorkflow, 
   if (Either.isLeft(decoded)) {
     const skeleton = decodeSkeleton(input)
     const structural = Either.isRight(skeleton) ? validateGraphStructure(skeleton.right.graph) : []
-    return Either.left(new ValidationFailed({ issues: unique([...issuesOfParseError(decoded.left), ...structural]) }))
+    return Either.left(new ValidationFailed({ issues: unique([...issuesOfParseError(decoded.left), ...structural]).slice(0, maxIssues) }))
   }
   const doc = decoded.right
   const graph = graphOf(doc)
@@ -37,7 +37,7 @@ export const decodeWorkflow = (input: unknown): Either.Either<CompiledWorkflow, 
     return Either.left(new ValidationFailed({ issues: [issue([], "a workflow needs an 'agent' (shorthand) or a 'graph'")] }))
   }
   const issues = doc.graph ? validateGraph(graph) : validateGraph(graph).map(toShorthandPath)
-  return issues.length > 0 ? Either.left(new ValidationFailed({ issues })) : Either.right({ ...doc, graph })
+  return issues.length > 0 ? Either.left(new ValidationFailed({ issues: issues.slice(0, maxIssues) })) : Either.right({ ...doc, graph })
 }
 
 const unique = (issues: ReadonlyArray<Issue>): ReadonlyArray<Issue> => {

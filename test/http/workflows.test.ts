@@ -11,7 +11,7 @@ const echoGraph = {
     ],
     edges: [{ from: "trigger", to: "send" }]
   }
-}
+} as const
 
 describe("workflows over HTTP", () => {
   layer(testService(), { timeout: "30 seconds" })((it) => {

@@ -29,7 +29,7 @@ export class ServiceUnavailable extends Schema.Class<ServiceUnavailable>("Servic
 
 const titles: Record<number, string> = {
   400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
-  413: "Content Too Large", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"
+  413: "Content Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"
 }
 
 /** The body of a problem: `type` is a stable URN per code, so clients can switch on either. */

@@ -34,14 +34,16 @@ export const makeEventBusMemory = (keep = 1000) =>
           Effect.gen(function* () {
             const live = yield* PubSub.subscribe(hub)
             yield* Effect.acquireRelease(Effect.sync(() => subscribers++), () => Effect.sync(() => subscribers--))
-            const past = (logs.get(executionId) ?? []).filter((d) => d.seq > afterSeq)
+            const log = logs.get(executionId) ?? []
+            const past = log.filter((d) => d.seq > afterSeq)
             const lastSeq = past[past.length - 1]?.seq ?? afterSeq
             const following = Stream.fromQueue(live).pipe(
               Stream.filter((m) => m.executionId === executionId && m.delivered.seq > lastSeq),
               Stream.map((m) => m.delivered)
             )
+            // Ended already (even before `afterSeq`: a client resuming after the last event): nothing to follow.
             return Stream.fromIterable(past).pipe(
-              Stream.concat(past.some((d) => isEnd(d.event)) ? Stream.empty : following),
+              Stream.concat(log.some((d) => isEnd(d.event)) ? Stream.empty : following),
               Stream.takeUntil((d) => isEnd(d.event))
             )
           })

@@ -41,7 +41,10 @@ export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast"
             reader.on("error", () => undefined)
             const [stream] = keys(executionId)
             let last = afterSeq
-            let isDone = false
+            // Ended at or before `afterSeq` (a client resuming after the last event): nothing to follow.
+            const tail = yield* Effect.tryPromise(() => reader.xrevrange(stream, "+", "-", "COUNT", 1)).pipe(Effect.orElseSucceed(() => []))
+            const newest = tail[0]
+            let isDone = newest !== undefined && Number(newest[0].split("-")[0]) <= afterSeq && isEnd(JSON.parse(newest[1][1] ?? "null") as ExecutionEvent)
             const readMore = Effect.tryPromise(() => reader.xread("COUNT", 500, "BLOCK", 5000, "STREAMS", stream, `${last}-0`)).pipe(
               Effect.map((reply) => {
                 const entries = reply?.[0]?.[1] ?? []
