@@ -24,7 +24,10 @@ export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizat
   const now = new Date(yield* Clock.currentTimeMillis)
   const result = yield* (yield* Bursts).append(
     { organizationId, workflowId, threadId: request.threadId },
-    { messages: request.input.messages, sender: request.input.sender, context: publicContext(request.context), sealedSecret, workflowVersion: workflow.version },
+    {
+      messages: request.input.messages, sender: request.input.sender, context: publicContext(request.context), sealedSecret,
+      workflowVersion: workflow.version, ...(request.input.aggregatedInput === undefined ? {} : { aggregatedInput: request.input.aggregatedInput })
+    },
     effectiveAccumulator(workflow),
     now
   )
@@ -92,7 +95,11 @@ export const processBurst = (options: WorkerOptions) => (executionId: string) =>
     yield* bursts.release(executionId, options.owner, ran._tag === "Right")
     return ran._tag === "Right" ? ({ _tag: "Done" } satisfies JobOutcome) : retryIn(1000)
   }).pipe(
-    Effect.catchAll((e) => Effect.logWarning(`burst ${executionId} not processed: ${e.message}`).pipe(Effect.as({ _tag: "RetryAt", at: new Date(Date.now() + 1000) } satisfies JobOutcome))),
+    Effect.catchAll((e) =>
+      Effect.logWarning(`burst ${executionId} not processed: ${e.message}`).pipe(
+        Effect.zipRight(Clock.currentTimeMillis),
+        Effect.map((now): JobOutcome => ({ _tag: "RetryAt", at: new Date(now + 1000) }))
+      )),
     Effect.annotateLogs({ executionId })
   )
 
@@ -106,7 +113,7 @@ const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
       yield* executions.setStatus(ref, "error", { error: { code: "workflow_deleted", message: `workflow ${workflowId} was deleted before its burst ran` } })
       return
     }
-    const aggregatedInput = burst.messages.map((m) => m.content).join(burst.separator)
+    const aggregatedInput = burst.aggregatedInput ?? burst.messages.map((m) => m.content).join(burst.separator)
     yield* executions.recordStep(ref, accumulatorStep(burst, aggregatedInput, flushedAt))
     const secret = burst.sealedSecret === null ? undefined : yield* (yield* SecretBox).open(burst.sealedSecret).pipe(Effect.option, Effect.map(Option.getOrUndefined))
     const request: RunRequest = {

@@ -26,6 +26,8 @@ export class BackgroundRuns extends Effect.Service<BackgroundRuns>()("ast/Backgr
       /** Waits up to `timeout` for the running executions to end (shutdown), then interrupts the rest. */
       drain: (timeout: Duration.DurationInput) =>
         FiberMap.awaitEmpty(fibers).pipe(
+          // Called from a finalizer (uninterruptible): the wait must be interruptible for the timeout to bound it.
+          Effect.interruptible,
           Effect.timeoutOption(timeout),
           Effect.flatMap((drained) => (Option.isSome(drained) ? Effect.void : FiberMap.clear(fibers)))
         ),

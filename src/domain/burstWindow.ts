@@ -22,9 +22,10 @@ export const burstInput = (
   messages: ReadonlyArray<InputMessage>,
   sender: RunInput["sender"],
   context: PublicContext,
-  separator: string
+  separator: string,
+  aggregatedInput?: string | null
 ) => ({
   threadId,
-  input: { messages, aggregatedInput: messages.map((m) => m.content).join(separator), ...(sender === undefined ? {} : { sender }) },
+  input: { messages, aggregatedInput: aggregatedInput ?? messages.map((m) => m.content).join(separator), ...(sender === undefined ? {} : { sender }) },
   context
 })

@@ -17,6 +17,8 @@ export interface Arrival {
   /** `context.livchatApiKey`, sealed by the SecretBox; the latest arrival's is kept. */
   readonly sealedSecret: string | null
   readonly workflowVersion: number
+  /** The caller's own `aggregatedInput`, kept when the workflow does not accumulate (§5). */
+  readonly aggregatedInput?: string
 }
 
 export type AppendResult =
@@ -40,6 +42,8 @@ export interface ClosedBurst {
   readonly context: PublicContext
   readonly sealedSecret: string | null
   readonly separator: string
+  /** Set when the caller gave one and the burst did not accumulate. */
+  readonly aggregatedInput?: string
   readonly firstAt: Date
   readonly windowEnd: Date
   readonly closedAt: Date

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import type { AccumulatorConfig } from "../../domain/Accumulator.ts"
 import { burstInput as inputOf, flushAt } from "../../domain/burstWindow.ts"
 import type { InputMessage } from "../../domain/RunRequest.ts"
@@ -16,6 +16,7 @@ interface Burst {
   sender: ClosedBurst["sender"]
   context: ClosedBurst["context"]
   sealedSecret: string | null
+  aggregatedInput: string | null
   firstAt: number
   lastAt: number
   flushAt: number
@@ -34,10 +35,12 @@ export const makeBurstsMemory = (executions: ExecutionRepo["Type"] & { readonly 
   const bursts = new Map<string, Burst>()
   const accepted = new Map<string, { executionId: string; at: number }>()
   let seq = 0
+  /** The latest time seen, from the callers' `now`s and the Clock: leases are measured on it. */
   let clock = 0
   const closedOf = (b: Burst): ClosedBurst => ({
     executionId: b.executionId, key: b.key, workflowVersion: b.workflowVersion, messages: b.messages, sender: b.sender,
-    context: b.context, sealedSecret: b.sealedSecret, separator: b.config.separator, firstAt: new Date(b.firstAt),
+    context: b.context, sealedSecret: b.sealedSecret, separator: b.config.separator,
+    ...(b.aggregatedInput === null ? {} : { aggregatedInput: b.aggregatedInput }), firstAt: new Date(b.firstAt),
     windowEnd: new Date(b.flushAt), closedAt: new Date(b.closedAt ?? b.flushAt)
   })
   const service: Bursts["Type"] = {
@@ -69,13 +72,14 @@ export const makeBurstsMemory = (executions: ExecutionRepo["Type"] & { readonly 
           burst = {
             executionId, seq: ++seq, key, workflowVersion: arrival.workflowVersion, config, status: isAccumulating ? "open" : "closed",
             messages: [...messages], sender: arrival.sender, context: arrival.context, sealedSecret: arrival.sealedSecret,
+            aggregatedInput: isAccumulating ? null : arrival.aggregatedInput ?? null,
             firstAt: now.getTime(), lastAt: now.getTime(), flushAt: 0, closedAt: isAccumulating ? null : now.getTime(), leaseOwner: null, leaseUntil: 0
           }
           burst.flushAt = flushAt(config, { firstAt: burst.firstAt, lastAt: burst.lastAt, messageCount: messages.length })
           bursts.set(executionId, burst)
           yield* executions.create({
             id: executionId, organizationId: key.organizationId, workflowId: key.workflowId, workflowVersion: arrival.workflowVersion,
-            threadId: key.threadId, status: "pending", input: inputOf(key.threadId, messages, arrival.sender, arrival.context, config.separator)
+            threadId: key.threadId, status: "pending", input: inputOf(key.threadId, messages, arrival.sender, arrival.context, config.separator, burst.aggregatedInput)
           })
         }
         for (const m of messages) if (m.id !== undefined) accepted.set(acceptedKey(m.id), { executionId: burst.executionId, at: now.getTime() })
@@ -89,11 +93,12 @@ export const makeBurstsMemory = (executions: ExecutionRepo["Type"] & { readonly 
         if (b.flushAt > now.getTime()) return { _tag: "NotDue" as const, flushAt: new Date(b.flushAt) }
         b.status = "closed"
         b.closedAt = now.getTime()
-        executions.setInput?.(b.executionId, inputOf(b.key.threadId, b.messages, b.sender, b.context, b.config.separator))
+        executions.setInput?.(b.executionId, inputOf(b.key.threadId, b.messages, b.sender, b.context, b.config.separator, b.aggregatedInput))
         return { _tag: "Closed" as const }
       }),
     claim: (executionId, owner, leaseMs) =>
-      Effect.sync(() => {
+      Effect.map(Clock.currentTimeMillis, (time) => {
+        clock = Math.max(clock, time)
         const b = bursts.get(executionId)
         if (b === undefined || b.status === "done") return { _tag: "Done" as const }
         if (b.status === "open") return { _tag: "Busy" as const }
@@ -108,7 +113,8 @@ export const makeBurstsMemory = (executions: ExecutionRepo["Type"] & { readonly 
         return { _tag: "Claimed" as const, burst: closedOf(b) }
       }),
     renew: (executionId, owner, leaseMs) =>
-      Effect.sync(() => {
+      Effect.map(Clock.currentTimeMillis, (time) => {
+        clock = Math.max(clock, time)
         const b = bursts.get(executionId)
         if (b === undefined || b.leaseOwner !== owner || b.status !== "running") return false
         b.leaseUntil = clock + leaseMs

@@ -77,7 +77,8 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
           yield* Effect.addFinalizer(() =>
             Effect.flatMap(FiberSet.size(jobs), (n) =>
               n === 0 ? Effect.void : Effect.logInfo(`shutting down: waiting up to ${Duration.format(Duration.decode(options.shutdownTimeout ?? "30 seconds"))} for ${n} running burst(s)`).pipe(
-                Effect.zipRight(FiberSet.awaitEmpty(jobs).pipe(Effect.timeoutOption(options.shutdownTimeout ?? "30 seconds"), Effect.asVoid))
+                // Finalizers are uninterruptible: the wait must be made interruptible for its timeout to bound it.
+                Effect.zipRight(FiberSet.awaitEmpty(jobs).pipe(Effect.interruptible, Effect.timeoutOption(options.shutdownTimeout ?? "30 seconds"), Effect.asVoid))
               )))
         })
     }

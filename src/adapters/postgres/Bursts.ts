@@ -20,6 +20,7 @@ interface BurstRow {
   readonly context: ClosedBurst["context"]
   readonly sealed_secret: string | null
   readonly separator: string
+  readonly aggregated_input: string | null
   readonly timeout_ms: number
   readonly max_wait_ms: number
   readonly max_messages: number
@@ -47,6 +48,7 @@ const closedBurstOf = (r: BurstRow): ClosedBurst => ({
   context: r.context,
   sealedSecret: r.sealed_secret,
   separator: r.separator,
+  ...(r.aggregated_input === null ? {} : { aggregatedInput: r.aggregated_input }),
   firstAt: r.first_at,
   windowEnd: r.flush_at,
   closedAt: r.closed_at ?? r.flush_at
@@ -103,14 +105,14 @@ export const makeBurstsPg = Effect.gen(function* () {
             VALUES (${executionId}, ${key.organizationId}, ${key.workflowId}, ${arrival.workflowVersion}, ${key.threadId}, 'pending', ${now})`
           yield* sql`
             INSERT INTO execution_data (execution_id, organization_id, input)
-            VALUES (${executionId}, ${key.organizationId}, ${asJson(inputOf(key.threadId, messages, arrival.sender, arrival.context, config.separator))}::jsonb)`
+            VALUES (${executionId}, ${key.organizationId}, ${asJson(inputOf(key.threadId, messages, arrival.sender, arrival.context, config.separator, isAccumulating ? null : arrival.aggregatedInput))}::jsonb)`
           yield* sql`
             INSERT INTO bursts (execution_id, organization_id, workflow_id, thread_id, workflow_version, status, messages, message_count,
-              sender, context, sealed_secret, separator, timeout_ms, max_wait_ms, max_messages, is_reset_on_new_message,
+              sender, context, sealed_secret, separator, aggregated_input, timeout_ms, max_wait_ms, max_messages, is_reset_on_new_message,
               first_at, last_at, flush_at, closed_at)
             VALUES (${executionId}, ${key.organizationId}, ${key.workflowId}, ${key.threadId}, ${arrival.workflowVersion}, ${status},
               ${asJson(messages)}::jsonb, ${messages.length}, ${asJson(arrival.sender ?? null)}::jsonb, ${asJson(arrival.context)}::jsonb,
-              ${arrival.sealedSecret}, ${config.separator}, ${config.timeoutSeconds * 1000}, ${config.maxWaitSeconds * 1000},
+              ${arrival.sealedSecret}, ${config.separator}, ${isAccumulating ? null : arrival.aggregatedInput ?? null}, ${config.timeoutSeconds * 1000}, ${config.maxWaitSeconds * 1000},
               ${config.maxMessages}, ${config.resetOnNewMessage}, ${now}, ${now}, ${new Date(due)}, ${isAccumulating ? null : now})`
         }
         for (const id of ids) {
@@ -130,7 +132,7 @@ export const makeBurstsPg = Effect.gen(function* () {
         const row = closed[0]
         if (row !== undefined) {
           yield* sql`
-            UPDATE execution_data SET input = ${asJson(inputOf(row.thread_id, row.messages, row.sender ?? undefined, row.context, row.separator))}::jsonb
+            UPDATE execution_data SET input = ${asJson(inputOf(row.thread_id, row.messages, row.sender ?? undefined, row.context, row.separator, row.aggregated_input))}::jsonb
             WHERE execution_id = ${executionId}`
           return { _tag: "Closed" as const }
         }

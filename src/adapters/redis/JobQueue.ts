@@ -86,7 +86,7 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
             // Shutdown: let running jobs finish (bounded), then leave the rest to stall over to another instance.
             (worker) =>
               Effect.logInfo(`shutting down: waiting up to ${Duration.format(options.shutdownTimeout)} for running bursts, then handing the rest back`).pipe(
-                Effect.zipRight(Effect.promise(() => worker.close())),
+                Effect.zipRight(Effect.promise(() => worker.close()).pipe(Effect.interruptible)),
                 Effect.timeoutOption(options.shutdownTimeout),
                 Effect.flatMap((closed) => (closed._tag === "Some" ? Effect.void : Effect.promise(() => worker.close(true)))),
                 Effect.ignore

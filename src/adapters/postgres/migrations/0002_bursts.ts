@@ -16,6 +16,7 @@ export default statements(`
     context jsonb NOT NULL DEFAULT '{}',
     sealed_secret text,
     separator text NOT NULL,
+    aggregated_input text,
     timeout_ms double precision NOT NULL,
     max_wait_ms double precision NOT NULL,
     max_messages integer NOT NULL,
