@@ -7,6 +7,7 @@ import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
 import { JobQueue, type JobOutcome } from "../ports/JobQueue.ts"
 import { SecretBox } from "../ports/SecretBox.ts"
 import { WorkflowRepo } from "../ports/WorkflowRepo.ts"
+import { callbackJobPrefix, deliverCallback, type DeliveryOptions } from "./Callbacks.ts"
 import { executeWorkflow } from "./ExecuteWorkflow.ts"
 import { getWorkflow, runnable } from "./Workflows.ts"
 
@@ -46,6 +47,8 @@ export interface WorkerOptions {
   readonly owner: string
   /** How long a lease lasts without renewal; a crashed holder's bursts are taken over after it. */
   readonly leaseMs: number
+  /** How callbacks are signed and retried. */
+  readonly callbacks: DeliveryOptions
 }
 
 /** The step that opens a flushed burst's execution: what was gathered, and how late the flush was. */
@@ -127,9 +130,14 @@ const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
 /** Runs this instance's share of the queue (bursts and schedule ticks) until the scope closes. */
 export const workQueue = (options: WorkerOptions) =>
   Effect.gen(function* () {
-    const context = yield* Effect.context<Effect.Effect.Context<ReturnType<ReturnType<typeof processBurst>> | ReturnType<typeof runScheduleTick>>>()
+    const context = yield* Effect.context<Effect.Effect.Context<
+      ReturnType<ReturnType<typeof processBurst>> | ReturnType<typeof runScheduleTick> | ReturnType<ReturnType<typeof deliverCallback>>
+    >>()
     yield* (yield* JobQueue).work({
-      burst: (executionId) => processBurst(options)(executionId).pipe(Effect.provide(context)),
+      job: (jobId): Effect.Effect<JobOutcome> =>
+        jobId.startsWith(callbackJobPrefix)
+          ? deliverCallback(options.callbacks)(jobId.slice(callbackJobPrefix.length)).pipe(Effect.provide(context))
+          : processBurst(options)(jobId).pipe(Effect.provide(context)),
       tick: (scheduleId) => runScheduleTick(scheduleId).pipe(Effect.provide(context))
     })
   })

@@ -3,7 +3,11 @@ import { Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { hostname } from "node:os"
 import { makeJobQueueMemory } from "../adapters/memory/JobQueue.ts"
 import { resyncSchedules, sweepOverdue, workQueue } from "../application/Accumulate.ts"
+import { makeOutboxCallbacks, sweepCallbacks } from "../application/Callbacks.ts"
+import { WebhookSenderFetch } from "../adapters/outbound/WebhookSender.ts"
+import { Callbacks } from "../ports/Callbacks.ts"
 import type { Bursts } from "../ports/Bursts.ts"
+import type { CallbackOutbox } from "../ports/CallbackOutbox.ts"
 import { JobQueue } from "../ports/JobQueue.ts"
 import { RateLimiter } from "../ports/RateLimiter.ts"
 import { RateLimitPerMinute } from "../adapters/http/Authentication.ts"
@@ -20,7 +24,6 @@ import type { ExecutionRepo } from "../ports/ExecutionRepo.ts"
 import type { Store } from "../ports/Store.ts"
 import type { ThreadRepo } from "../ports/ThreadRepo.ts"
 import type { WorkflowRepo } from "../ports/WorkflowRepo.ts"
-import { CallbacksMemory } from "../adapters/memory/Callbacks.ts"
 import { EventBusMemory } from "../adapters/memory/EventBus.ts"
 import { AgentModelUnconfigured } from "../adapters/memory/AgentModel.ts"
 import { HttpFetchDisabled } from "../adapters/memory/HttpFetch.ts"
@@ -37,7 +40,7 @@ import { ServerSettings } from "./settings.ts"
  * The in-process adapters that later issues replace: the EventBus (Redis), the log messenger and
  * in-memory callbacks (LivChat), no outbound HTTP (the SSRF-guarded client), no model (LangGraph).
  */
-const InProcess = Layer.mergeAll(MessengerLog, CallbacksMemory, HttpFetchDisabled, AgentModelUnconfigured, KnowledgeBaseMemory, ThreadMemoryMemory)
+const InProcess = Layer.mergeAll(MessengerLog, WebhookSenderFetch, HttpFetchDisabled, AgentModelUnconfigured, KnowledgeBaseMemory, ThreadMemoryMemory)
 
 /** Readiness: the database answers a trivial query. */
 const ReadinessLive = Layer.unwrapEffect(
@@ -82,6 +85,10 @@ export interface ServiceOptions {
   readonly sweepGraceMs: number
   /** `AST_RATE_LIMIT`: requests per minute per API key. */
   readonly rateLimitPerMinute: number
+  /** `LIVCHAT_CALLBACK_URL`: where callbacks go when a workflow has no `callbackUrl`. */
+  readonly callbackUrl: string | undefined
+  /** `AST_WEBHOOK_SECRET`: signs callbacks (unset: unsigned, with a warning logged once). */
+  readonly webhookSecret: Redacted.Redacted<string> | undefined
 }
 
 /** What instances share through Redis: the queue of bursts, the rate limits and live events. */
@@ -110,10 +117,15 @@ export const RedisShared = (url: Redacted.Redacted<string>, options: Pick<Servic
 const Workers = (options: ServiceOptions) =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
-      yield* workQueue({ owner: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`, leaseMs: options.leaseMs })
+      if (options.webhookSecret === undefined) yield* Effect.logWarning("callbacks: AST_WEBHOOK_SECRET is not set; callbacks are sent unsigned")
+      yield* workQueue({
+        owner: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`,
+        leaseMs: options.leaseMs,
+        callbacks: { secret: options.webhookSecret, maxAttempts: 10, timeoutMs: 10_000 }
+      })
       yield* resyncSchedules.pipe(Effect.catchAll((e) => Effect.logWarning(`schedules: not registered at startup (${e.message})`)))
       yield* Effect.forkScoped(
-        sweepOverdue(options.sweepGraceMs).pipe(
+        Effect.zip(sweepOverdue(options.sweepGraceMs), sweepCallbacks(options.sweepGraceMs)).pipe(
           Effect.catchAll((e) => Effect.logWarning(`sweeper: ${e.message}`)),
           Effect.repeat(Schedule.spaced(Duration.millis(options.sweepIntervalMs)))
         )
@@ -134,6 +146,7 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
     Layer.provideMerge(Workers(options)),
     Layer.provideMerge(BackgroundRuns.Default),
     Layer.provideMerge(readiness),
+    Layer.provideMerge(Layer.effect(Callbacks, makeOutboxCallbacks(options.callbackUrl))),
     Layer.provideMerge(queue),
     Layer.provideMerge(InProcess),
     Layer.provideMerge(persistence)
@@ -145,7 +158,12 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
  */
 export const ServiceLive = Layer.unwrapEffect(
   Effect.map(ServerSettings, (settings) => {
-    const options = { ...settings, adminToken: Option.getOrUndefined(settings.adminToken) }
+    const options = {
+      ...settings,
+      adminToken: Option.getOrUndefined(settings.adminToken),
+      callbackUrl: Option.getOrUndefined(settings.callbackUrl),
+      webhookSecret: Option.getOrUndefined(settings.webhookSecret)
+    }
     const readiness = Option.match(settings.redisUrl, {
       onNone: () => ReadinessLive.pipe(Layer.provide(Persistence)),
       onSome: (url) => ReadinessWithRedis(url).pipe(Layer.provide(Persistence))
@@ -156,4 +174,4 @@ export const ServiceLive = Layer.unwrapEffect(
 )
 
 /** Every repository the service needs. */
-export type Repositories = WorkflowRepo | ExecutionRepo | ApiKeyRepo | ThreadRepo | Store | Bursts | SecretBox
+export type Repositories = WorkflowRepo | ExecutionRepo | ApiKeyRepo | ThreadRepo | Store | Bursts | SecretBox | CallbackOutbox

@@ -27,6 +27,14 @@ export type PersistenceSettings = Config.Config.Success<typeof PersistenceSettin
 
 export const isEmbedded = (settings: PersistenceSettings) => Option.isNone(settings.databaseUrl)
 
+const isHttpUrl = (url: string) => {
+  try {
+    return /^https?:$/.test(new URL(url).protocol)
+  } catch {
+    return false
+  }
+}
+
 const isRedisUrl = (url: Redacted.Redacted<string>) => {
   try {
     return /^rediss?:$/.test(new URL(Redacted.value(url)).protocol)
@@ -45,6 +53,10 @@ export const ServerSettings = Config.all({
     Config.redacted("REDIS_URL").pipe(Config.validate({ message: "REDIS_URL must be a redis:// or rediss:// URL", validation: isRedisUrl }))
   ),
   redisPrefix: Config.string("AST_REDIS_PREFIX").pipe(Config.withDefault("ast")),
+  callbackUrl: Config.option(
+    Config.string("LIVCHAT_CALLBACK_URL").pipe(Config.validate({ message: "LIVCHAT_CALLBACK_URL must be an http(s) URL", validation: isHttpUrl }))
+  ),
+  webhookSecret: Config.option(Config.redacted("AST_WEBHOOK_SECRET")),
   rateLimitPerMinute: Config.integer("AST_RATE_LIMIT").pipe(
     Config.validate({ message: "AST_RATE_LIMIT must be a whole number of requests per minute, at least 1", validation: (n) => n >= 1 }),
     Config.withDefault(600)

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, FastCheck, Fiber, Layer, Option, TestClock } from "effect"
 import { AgentModelUnconfigured } from "../../src/adapters/memory/AgentModel.ts"
 import { HttpFetchDisabled } from "../../src/adapters/memory/HttpFetch.ts"
+import { WebhookSenderFetch } from "../../src/adapters/outbound/WebhookSender.ts"
 import { makeJobQueueMemory } from "../../src/adapters/memory/JobQueue.ts"
 import { MemoryRepositories } from "../../src/adapters/memory/Repositories.ts"
 import { makeMemoryWorld } from "../../src/adapters/memory/World.ts"
@@ -41,12 +42,17 @@ const Ports = () =>
       ))
   )
 
+const noCallbacks = { secret: undefined, maxAttempts: 1, timeoutMs: 1000 }
+
 /** No grace at shutdown: a test that fails mid-run must not wait on a clock nobody advances. */
 const TestService = () => Layer.provideMerge(Layer.scoped(JobQueue, makeJobQueueMemory({ concurrency: 8, shutdownTimeout: 0 })), Ports())
 
 /** Runs `test` with the service's worker started in the test's scope (closed, and drained, before the layer's). */
 const withWorker = <A, E, R>(test: Effect.Effect<A, E, R>, leaseMs = 30_000) =>
-  Effect.scoped(Effect.zipRight(workQueue({ owner: "worker-1", leaseMs }), test)).pipe(Effect.provide(TestService()))
+  Effect.scoped(Effect.zipRight(workQueue({ owner: "worker-1", leaseMs, callbacks: noCallbacks }), test)).pipe(
+    Effect.provide(TestService()),
+    Effect.provide(WebhookSenderFetch)
+  )
 
 type Accumulator = Pick<AccumulatorConfig, "timeoutSeconds" | "maxMessages" | "maxWaitSeconds" | "resetOnNewMessage">
 
@@ -276,7 +282,7 @@ describe("accumulator (§5.1) on the in-process twin", () => {
             failures-- > 0 ? Effect.fail(new Unavailable({ dependency: "database", message: "connection refused" })) : bursts.claim(...args)
         }
       }))
-      yield* workQueue({ owner: "worker-1", leaseMs: 30_000 }).pipe(Effect.provide(OneFailedClaim))
+      yield* workQueue({ owner: "worker-1", leaseMs: 30_000, callbacks: noCallbacks }).pipe(Effect.provide(OneFailedClaim))
       const answer = yield* say(workflow.id, "oi")
       yield* clockAt(5 * second)
       expect((yield* executionOf(answer.executionId)).status).toBe("pending")
@@ -284,7 +290,7 @@ describe("accumulator (§5.1) on the in-process twin", () => {
       const execution = yield* executionOf(answer.executionId)
       expect(execution.status).toBe("completed")
       expect(accumulatorStep(execution).output.latenessMs).toBe(1000)
-    }).pipe(Effect.scoped, Effect.provide(TestService())))
+    }).pipe(Effect.scoped, Effect.provide(TestService()), Effect.provide(WebhookSenderFetch)))
 
   it.effect("a running execution that renews its lease is never overdue for the sweeper", () =>
     withWorker(Effect.gen(function* () {
@@ -305,7 +311,7 @@ describe("accumulator (§5.1) on the in-process twin", () => {
       const instance = (owner: string, stop: Deferred.Deferred<void>, started: Deferred.Deferred<JobQueue["Type"]>) =>
         Effect.scoped(Effect.gen(function* () {
           const queue = yield* makeJobQueueMemory({ concurrency: 2, shutdownTimeout: "2 seconds" })
-          yield* workQueue({ owner, leaseMs: 30_000 }).pipe(Effect.provideService(JobQueue, queue))
+          yield* workQueue({ owner, leaseMs: 30_000, callbacks: noCallbacks }).pipe(Effect.provideService(JobQueue, queue))
           yield* Deferred.succeed(started, queue)
           yield* Deferred.await(stop)
         }))
@@ -333,7 +339,7 @@ describe("accumulator (§5.1) on the in-process twin", () => {
       expect((yield* executionsOf(workflow.id)).map((e) => e.id)).toEqual([answer.executionId])
       yield* Deferred.succeed(stopSecond, undefined)
       yield* Fiber.join(second_)
-    }).pipe(Effect.provide(Ports())))
+    }).pipe(Effect.provide(Ports()), Effect.provide(WebhookSenderFetch)))
 
   it.effect.prop(
     "every message is in exactly one execution, in order, and executions of a thread never overlap",

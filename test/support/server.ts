@@ -28,6 +28,8 @@ export const testService = (options: {
     sweepIntervalMs: 1_000,
     sweepGraceMs: 2_000,
     rateLimitPerMinute: 10_000,
+    callbackUrl: undefined,
+    webhookSecret: undefined,
     ...options.serviceOptions
   }
   return makeService(serviceOptions, options.persistence ?? MemoryRepositories, makeReadiness({}), options.shared ?? InProcessShared(serviceOptions)).pipe(

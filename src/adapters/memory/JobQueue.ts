@@ -20,7 +20,7 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
 
     const run = (executionId: string): Effect.Effect<void> =>
       Effect.gen(function* () {
-        const handle = (yield* Deferred.await(handler)).burst
+        const handle = (yield* Deferred.await(handler)).job
         due.delete(executionId)
         running.add(executionId)
         const outcome = yield* permits.withPermits(1)(handle(executionId)).pipe(Effect.ensuring(Effect.sync(() => running.delete(executionId))))

@@ -10,6 +10,7 @@ import { WorkflowRepo } from "../../ports/WorkflowRepo.ts"
 import { makeSecretBox } from "../crypto/SecretBox.ts"
 import { makeApiKeyRepoMemory } from "./ApiKeyRepo.ts"
 import { makeBurstsMemory } from "./Bursts.ts"
+import { CallbackOutbox, makeCallbackOutboxMemory } from "./CallbackOutbox.ts"
 import { makeExecutionRepoMemory } from "./ExecutionRepo.ts"
 import { makeStoreMemory } from "./Store.ts"
 import { makeThreadRepoMemory } from "./ThreadRepo.ts"
@@ -25,7 +26,8 @@ export const MemoryRepositories = Layer.effectContext(
       Context.add(ApiKeyRepo, makeApiKeyRepoMemory()),
       Context.add(ThreadRepo, makeThreadRepoMemory()),
       Context.add(Store, makeStoreMemory()),
-      Context.add(SecretBox, makeSecretBox(randomBytes(32)))
+      Context.add(SecretBox, makeSecretBox(randomBytes(32))),
+      Context.add(CallbackOutbox, makeCallbackOutboxMemory())
     )
   })
 )

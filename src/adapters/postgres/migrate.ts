@@ -2,9 +2,15 @@ import { Migrator, SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import init from "./migrations/0001_init.ts"
 import bursts from "./migrations/0002_bursts.ts"
+import callbacks from "./migrations/0003_callbacks.ts"
+
+const all = { "0001_init": init, "0002_bursts": bursts, "0003_callbacks": callbacks }
 
 /** Every migration, in order. Never edit one that has shipped: add the next. */
-const migrations = Migrator.fromRecord({ "0001_init": init, "0002_bursts": bursts })
+const migrations = Migrator.fromRecord(all)
+
+/** How the startup log names them: `1_init, 2_bursts, …`. */
+export const migrationNames = Object.keys(all).map((k) => k.replace(/^0+/, ""))
 
 /** The migrator without a schema dump (which would need pg_dump on the machine). */
 const runMigrator = Migrator.make({})

@@ -65,7 +65,7 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
                 queueName,
                 async (job, token) => {
                   if (job.name === "tick") return Runtime.runPromise(runtime)(handlers.tick(String(job.data.scheduleId)))
-                  const outcome: JobOutcome = await Runtime.runPromise(runtime)(handlers.burst(String(job.data.executionId)))
+                  const outcome: JobOutcome = await Runtime.runPromise(runtime)(handlers.job(String(job.data.executionId)))
                   if (outcome._tag === "RetryAt") {
                     await job.moveToDelayed(Math.max(outcome.at.getTime(), Date.now()), token)
                     throw new DelayedError()

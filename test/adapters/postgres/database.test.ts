@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describeUrl, EmbeddedDatabase, PostgresDatabase } from "../../../src/adapters/postgres/Database.ts"
+import { migrationNames } from "../../../src/adapters/postgres/migrate.ts"
 import { PostgresRepositories } from "../../../src/adapters/postgres/Repositories.ts"
 import { WorkflowRepo } from "../../../src/ports/WorkflowRepo.ts"
 import { freshOrg, workflowFor } from "../../contract/fixtures.ts"
@@ -28,7 +29,7 @@ describe("the embedded database", () => {
       yield* Effect.flatMap(WorkflowRepo, (r) => r.save(wf)).pipe(Effect.provide(repos()))
       const read = yield* Effect.flatMap(WorkflowRepo, (r) => r.get(org, wf.id)).pipe(Effect.provide(repos()))
       expect(Option.getOrThrow(read)).toEqual(wf)
-      expect(lines[0]).toBe(`database: embedded PGlite in ${join(dir, "pg")}, migrated 1_init, 2_bursts`)
+      expect(lines[0]).toBe(`database: embedded PGlite in ${join(dir, "pg")}, migrated ${migrationNames.join(", ")}`)
       expect(lines[1]).toBe(`database: embedded PGlite in ${join(dir, "pg")}, schema up to date`)
     }).pipe(Effect.scoped), { timeout: 60_000 })
 })
@@ -44,11 +45,11 @@ describe.skipIf(skipServices)("PostgreSQL", () => {
       const lines: Array<string> = []
       const instance = PostgresDatabase(url, { maxConnections: 2 }).pipe(Layer.provide(capturingLogs(lines)))
       yield* Effect.all(Array.from({ length: 4 }, () => Layer.build(instance)), { concurrency: "unbounded" })
-      expect(lines.filter((l) => l.includes("migrated 1_init, 2_bursts"))).toHaveLength(1)
+      expect(lines.filter((l) => l.includes(`migrated ${migrationNames.join(", ")}`))).toHaveLength(1)
       expect(lines.filter((l) => l.includes("schema up to date"))).toHaveLength(3)
       const applied = yield* Effect.flatMap(PgClient.PgClient, (sql) => sql<{ n: number }>`SELECT count(*)::int AS n FROM ast_migrations`).pipe(
         Effect.provide(PgClient.layer({ url }))
       )
-      expect(applied[0]?.n).toBe(2)
+      expect(applied[0]?.n).toBe(migrationNames.length)
     }).pipe(Effect.scoped), { timeout: 60_000 })
 })
