@@ -5,6 +5,7 @@ import { makeJobQueueMemory } from "../adapters/memory/JobQueue.ts"
 import { resyncSchedules, sweepOverdue, workQueue } from "../application/Accumulate.ts"
 import { makeOutboxCallbacks, sweepCallbacks } from "../application/Callbacks.ts"
 import { WebhookSenderFetch } from "../adapters/outbound/WebhookSender.ts"
+import { MessengerLivchat } from "../adapters/livchat/Messenger.ts"
 import { Callbacks } from "../ports/Callbacks.ts"
 import type { Bursts } from "../ports/Bursts.ts"
 import type { CallbackOutbox } from "../ports/CallbackOutbox.ts"
@@ -40,7 +41,7 @@ import { ServerSettings } from "./settings.ts"
  * The in-process adapters that later issues replace: the EventBus (Redis), the log messenger and
  * in-memory callbacks (LivChat), no outbound HTTP (the SSRF-guarded client), no model (LangGraph).
  */
-const InProcess = Layer.mergeAll(MessengerLog, WebhookSenderFetch, HttpFetchDisabled, AgentModelUnconfigured, KnowledgeBaseMemory, ThreadMemoryMemory)
+const InProcess = Layer.mergeAll(WebhookSenderFetch, HttpFetchDisabled, AgentModelUnconfigured, KnowledgeBaseMemory, ThreadMemoryMemory)
 
 /** Readiness: the database answers a trivial query. */
 const ReadinessLive = Layer.unwrapEffect(
@@ -89,6 +90,9 @@ export interface ServiceOptions {
   readonly callbackUrl: string | undefined
   /** `AST_WEBHOOK_SECRET`: signs callbacks (unset: unsigned, with a warning logged once). */
   readonly webhookSecret: Redacted.Redacted<string> | undefined
+  /** `LIVCHAT_API_URL` / `LIVCHAT_API_KEY`: where sends go (unset: the log messenger). */
+  readonly livchatApiUrl?: string | undefined
+  readonly livchatApiKey?: Redacted.Redacted<string> | undefined
 }
 
 /** What instances share through Redis: the queue of bursts, the rate limits and live events. */
@@ -149,6 +153,11 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
     Layer.provideMerge(Layer.effect(Callbacks, makeOutboxCallbacks(options.callbackUrl))),
     Layer.provideMerge(queue),
     Layer.provideMerge(InProcess),
+    Layer.provideMerge(
+      options.livchatApiUrl === undefined
+        ? MessengerLog.pipe(Layer.tap(() => Effect.logInfo("messenger: no LIVCHAT_API_URL; sends are written to the log, nothing leaves the process")))
+        : MessengerLivchat({ baseUrl: options.livchatApiUrl, defaultApiKey: options.livchatApiKey })
+    ),
     Layer.provideMerge(persistence)
   )
 
@@ -162,6 +171,8 @@ export const ServiceLive = Layer.unwrapEffect(
       ...settings,
       adminToken: Option.getOrUndefined(settings.adminToken),
       callbackUrl: Option.getOrUndefined(settings.callbackUrl),
+      livchatApiUrl: Option.getOrUndefined(settings.livchatApiUrl),
+      livchatApiKey: Option.getOrUndefined(settings.livchatApiKey),
       webhookSecret: Option.getOrUndefined(settings.webhookSecret)
     }
     const readiness = Option.match(settings.redisUrl, {

@@ -57,6 +57,10 @@ export const ServerSettings = Config.all({
     Config.string("LIVCHAT_CALLBACK_URL").pipe(Config.validate({ message: "LIVCHAT_CALLBACK_URL must be an http(s) URL", validation: isHttpUrl }))
   ),
   webhookSecret: Config.option(Config.redacted("AST_WEBHOOK_SECRET")),
+  livchatApiUrl: Config.option(
+    Config.string("LIVCHAT_API_URL").pipe(Config.validate({ message: "LIVCHAT_API_URL must be an http(s) URL", validation: isHttpUrl }))
+  ),
+  livchatApiKey: Config.option(Config.redacted("LIVCHAT_API_KEY")),
   rateLimitPerMinute: Config.integer("AST_RATE_LIMIT").pipe(
     Config.validate({ message: "AST_RATE_LIMIT must be a whole number of requests per minute, at least 1", validation: (n) => n >= 1 }),
     Config.withDefault(600)

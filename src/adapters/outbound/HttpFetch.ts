@@ -121,7 +121,7 @@ const exchange = (hop: Hop, addresses: ReadonlyArray<LookupAddress>, maxBodyByte
       let size = 0
       response.on("data", (chunk: Buffer) => {
         size += chunk.length
-        if (size > maxBodyBytes) tooLarge()
+        if (size > 100 * maxBodyBytes) tooLarge()
         else chunks.push(chunk)
       })
       response.on("error", (e) => settle(fail(`${what} failed while reading the answer: ${errorText(e)}`)))
