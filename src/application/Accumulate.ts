@@ -142,7 +142,8 @@ export const workQueue = (options: WorkerOptions) =>
     })
   })
 
-const scheduleIdOf = (organizationId: string, workflowId: string) => `${organizationId}/${workflowId}`
+/** A schedule's id: `<organizationId>/<workflowId>`, encoded (BullMQ ids may not hold ':'). */
+const scheduleIdOf = (organizationId: string, workflowId: string) => `${encodeURIComponent(organizationId)}/${workflowId}`
 
 /** Registers (or removes) the schedule of a workflow after it was created, replaced or deleted. */
 export const syncSchedule = Effect.fn("Accumulate.syncSchedule")(function* (
@@ -168,7 +169,8 @@ export const resyncSchedules = Effect.gen(function* () {
  */
 export const runScheduleTick = (scheduleId: string) =>
   Effect.gen(function* () {
-    const [organizationId, workflowId] = scheduleId.split("/") as [string, string]
+    const [encodedOrganization, workflowId] = scheduleId.split("/") as [string, string]
+    const organizationId = decodeURIComponent(encodedOrganization)
     const found = yield* (yield* WorkflowRepo).get(organizationId, workflowId)
     if (Option.isNone(found) || found.value.trigger.type !== "schedule" || !found.value.isActive) {
       return yield* (yield* JobQueue).setSchedule(scheduleId, undefined)

@@ -5,8 +5,8 @@ import type { Callbacks } from "../ports/Callbacks.ts"
 import { JobQueue, type JobOutcome } from "../ports/JobQueue.ts"
 import { WebhookSender } from "../ports/WebhookSender.ts"
 
-/** Job ids of callback deliveries share the queue with bursts. */
-export const callbackJobPrefix = "callback:"
+/** Job ids of callback deliveries share the queue with bursts (BullMQ ids may not hold ':'). */
+export const callbackJobPrefix = "callback-"
 
 /**
  * The Callbacks port as an outbox: each event is recorded in the database with a `deliveryId` and the

@@ -12,7 +12,7 @@ export interface CronSchedule {
 
 /** What a worker does with due jobs and schedule ticks. */
 export interface JobHandlers {
-  /** A due job, by id (a burst's execution id, or `callback:<deliveryId>`). */
+  /** A due job, by id (a burst's execution id, or `callback-<deliveryId>`). */
   readonly job: (jobId: string) => Effect.Effect<JobOutcome>
   /** One tick of a schedule: runs once per tick across all instances. */
   readonly tick: (scheduleId: string) => Effect.Effect<void>

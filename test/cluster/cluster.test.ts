@@ -4,6 +4,7 @@ import { Effect, Redacted, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
 import { freshDatabaseUrl, skipServices } from "../support/databases.ts"
 import { call, clusterEnv, inParallel, type Instance, startInstance, stopInstance } from "../support/instances.ts"
+import { startReceiver } from "../support/receiver.ts"
 
 /** A Redis database of its own per test (FLUSHDB there touches no other test). */
 const redisUrlFor = (db: number) => `redis://127.0.0.1:6379/${db}`
@@ -239,4 +240,37 @@ describe.skipIf(skipServices)("graceful stop", () => {
       const slowRows = yield* settled(slow.json.id, 1, 60_000).pipe(Effect.provide(db))
       expect(slowRows.map((r) => r.status)).toEqual(["completed"])
     }).pipe(Effect.scoped), { timeout: 120_000 })
+})
+
+describe.skipIf(skipServices)("callbacks across a crash", () => {
+  it.live("an instance killed mid-delivery and started again: every callback arrives, signed, once per deliveryId", () =>
+    Effect.gen(function* () {
+      let isReceiverUp = false
+      const receiver = yield* Effect.acquireRelease(
+        Effect.promise(() => startReceiver("cluster-webhook-secret", () => (isReceiverUp ? 200 : 503))),
+        (r) => Effect.promise(r.close)
+      )
+      const databaseUrl = yield* freshDatabaseUrl
+      const env = clusterEnv(Redacted.value(databaseUrl), redisUrlFor(10), { LIVCHAT_CALLBACK_URL: receiver.url, AST_WEBHOOK_SECRET: "cluster-webhook-secret" })
+      const first = yield* Effect.promise(() => startInstance("first", env))
+      const key = yield* setUp([first])
+      const wf = yield* Effect.promise(() => call(first, "/api/v1/workflows", { key, body: { ...acceptedBurstGraph(0), trigger: { type: "webhook" } } }))
+      const executions: Array<string> = []
+      for (let i = 0; i < 5; i++) {
+        const done = yield* Effect.promise(() => call(first, `/api/v1/workflows/${wf.json.id}/execute`, { key, body: { threadId: `cb${i}`, input: { messages: [{ content: `m${i}` }] } } }))
+        executions.push(done.json.executionId)
+      }
+      // Every delivery has failed at least once; the instance dies with all of them pending.
+      yield* Effect.sync(() => receiver.attempts.length).pipe(Effect.filterOrFail((n) => n >= 5, () => "not yet"), Effect.retry({ times: 100, schedule: Schedule.spaced("100 millis") }))
+      yield* Effect.promise(() => stopInstance(first, "SIGKILL"))
+      isReceiverUp = true
+      const second = yield* Effect.acquireRelease(Effect.promise(() => startInstance("second", env)), (i) => Effect.promise(() => stopInstance(i, "SIGKILL")))
+      void second
+      yield* Effect.sync(() => receiver.accepted.length).pipe(Effect.filterOrFail((n) => n >= 5, () => "not yet"), Effect.retry({ times: 300, schedule: Schedule.spaced("100 millis") }))
+      expect(receiver.accepted.map((r) => r.body.executionId).sort()).toEqual([...executions].sort())
+      expect(receiver.accepted.every((r) => r.isSigned && r.event === "execution.completed")).toBe(true)
+      expect(new Set(receiver.accepted.map((r) => r.deliveryId)).size).toBe(5)
+      // Retries of one event kept its deliveryId: every attempt belongs to an accepted delivery.
+      expect(receiver.attempts.every((a) => receiver.accepted.some((r) => r.deliveryId === a.deliveryId))).toBe(true)
+    }).pipe(Effect.scoped), { timeout: 90_000 })
 })
