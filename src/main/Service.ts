@@ -6,6 +6,7 @@ import { resyncSchedules, sweepOverdue, workQueue } from "../application/Accumul
 import { makeOutboxCallbacks, sweepCallbacks } from "../application/Callbacks.ts"
 import { WebhookSenderFetch } from "../adapters/outbound/WebhookSender.ts"
 import { MessengerLivchat } from "../adapters/livchat/Messenger.ts"
+import { HttpFetchGuarded } from "../adapters/outbound/HttpFetch.ts"
 import { Callbacks } from "../ports/Callbacks.ts"
 import type { Bursts } from "../ports/Bursts.ts"
 import type { CallbackOutbox } from "../ports/CallbackOutbox.ts"
@@ -27,7 +28,6 @@ import type { ThreadRepo } from "../ports/ThreadRepo.ts"
 import type { WorkflowRepo } from "../ports/WorkflowRepo.ts"
 import { EventBusMemory } from "../adapters/memory/EventBus.ts"
 import { AgentModelUnconfigured } from "../adapters/memory/AgentModel.ts"
-import { HttpFetchDisabled } from "../adapters/memory/HttpFetch.ts"
 import { KnowledgeBaseMemory } from "../adapters/memory/KnowledgeBase.ts"
 import { MessengerLog } from "../adapters/memory/Messenger.ts"
 import { ThreadMemoryMemory } from "../adapters/memory/ThreadMemory.ts"
@@ -41,7 +41,7 @@ import { ServerSettings } from "./settings.ts"
  * The in-process adapters that later issues replace: the EventBus (Redis), the log messenger and
  * in-memory callbacks (LivChat), no outbound HTTP (the SSRF-guarded client), no model (LangGraph).
  */
-const InProcess = Layer.mergeAll(WebhookSenderFetch, HttpFetchDisabled, AgentModelUnconfigured, KnowledgeBaseMemory, ThreadMemoryMemory)
+const InProcess = Layer.mergeAll(WebhookSenderFetch, AgentModelUnconfigured, KnowledgeBaseMemory, ThreadMemoryMemory)
 
 /** Readiness: the database answers a trivial query. */
 const ReadinessLive = Layer.unwrapEffect(
@@ -93,6 +93,8 @@ export interface ServiceOptions {
   /** `LIVCHAT_API_URL` / `LIVCHAT_API_KEY`: where sends go (unset: the log messenger). */
   readonly livchatApiUrl?: string | undefined
   readonly livchatApiKey?: Redacted.Redacted<string> | undefined
+  /** `AST_HTTP_ALLOW`: private hosts/CIDRs the `http` node may reach. */
+  readonly httpAllow?: ReadonlyArray<string>
 }
 
 /** What instances share through Redis: the queue of bursts, the rate limits and live events. */
@@ -153,6 +155,7 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
     Layer.provideMerge(Layer.effect(Callbacks, makeOutboxCallbacks(options.callbackUrl))),
     Layer.provideMerge(queue),
     Layer.provideMerge(InProcess),
+    Layer.provideMerge(HttpFetchGuarded(options.httpAllow ?? [])),
     Layer.provideMerge(
       options.livchatApiUrl === undefined
         ? MessengerLog.pipe(Layer.tap(() => Effect.logInfo("messenger: no LIVCHAT_API_URL; sends are written to the log, nothing leaves the process")))

@@ -1,4 +1,5 @@
-import { Config, Option, Redacted } from "effect"
+import { Config, ConfigError, Either, Option, Redacted } from "effect"
+import { parseAllowList } from "../adapters/outbound/addressPolicy.ts"
 
 const isPostgresUrl = (url: Redacted.Redacted<string>) => {
   try {
@@ -61,6 +62,10 @@ export const ServerSettings = Config.all({
     Config.string("LIVCHAT_API_URL").pipe(Config.validate({ message: "LIVCHAT_API_URL must be an http(s) URL", validation: isHttpUrl }))
   ),
   livchatApiKey: Config.option(Config.redacted("LIVCHAT_API_KEY")),
+  httpAllow: Config.string("AST_HTTP_ALLOW").pipe(
+    Config.withDefault(""),
+    Config.mapOrFail((text) => Either.mapLeft(parseAllowList(text), (problems) => ConfigError.InvalidData([], problems.join("\n"))))
+  ),
   rateLimitPerMinute: Config.integer("AST_RATE_LIMIT").pipe(
     Config.validate({ message: "AST_RATE_LIMIT must be a whole number of requests per minute, at least 1", validation: (n) => n >= 1 }),
     Config.withDefault(600)

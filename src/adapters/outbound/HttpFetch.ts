@@ -3,13 +3,12 @@ import type { LookupAddress } from "node:dns"
 import { lookup } from "node:dns/promises"
 import * as http from "node:http"
 import * as https from "node:https"
-import { isIP, type LookupFunction } from "node:net"
 import { HttpFailed } from "../../domain/errors.ts"
 import { HttpFetch, type HttpRequest } from "../../ports/HttpFetch.ts"
-import { addressRefusal } from "./addressRefusal.ts"
-import { type AllowList, compileAllowList, normalizeHost } from "./allowList.ts"
+import { compileAllowList } from "./addressPolicy.ts"
+import { pinnedLookup, type Resolve, vetTarget } from "./vetTarget.ts"
 
-export { parseAllowList } from "./allowList.ts"
+export { parseAllowList } from "./addressPolicy.ts"
 
 export interface GuardedHttpFetchOptions {
   /** `AST_HTTP_ALLOW` entries (see `parseAllowList`): host names, IP addresses and CIDRs reachable although private. */
@@ -19,7 +18,7 @@ export interface GuardedHttpFetchOptions {
   /** Redirects followed per request, each target checked again; default 5. */
   readonly maxRedirects?: number
   /** All the addresses of a host name; DNS unless replaced (tests). */
-  readonly resolve?: (host: string) => Promise<ReadonlyArray<LookupAddress>>
+  readonly resolve?: Resolve
 }
 
 /** One request of a redirect chain. */
@@ -44,46 +43,12 @@ const errorText = (e: unknown) => {
 const describe = (url: URL) => `${url.origin}${url.pathname}`
 const describeText = (url: string) => (URL.canParse(url) ? describe(new URL(url)) : "(invalid URL)")
 const sizeText = (bytes: number) => (bytes % 1_048_576 === 0 ? `${bytes / 1_048_576} MiB` : `${bytes} bytes`)
-const allowHint = "(set AST_HTTP_ALLOW to allow it)"
 
 const parseUrl = (text: string, base?: URL) =>
   Effect.try({
     try: () => new URL(text, base),
     catch: () => new HttpFailed({ message: `not a valid URL: ${JSON.stringify(text.slice(0, 200))}` })
   })
-
-/** The addresses `url` may be reached at, or why not; checked before any socket is opened. */
-const vetTarget = (url: URL, allow: AllowList, resolve: NonNullable<GuardedHttpFetchOptions["resolve"]>) =>
-  Effect.gen(function* () {
-    if (url.protocol !== "http:" && url.protocol !== "https:") return yield* fail(`refused: ${url.protocol} URLs are not allowed, only http and https`)
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
-    if (isIP(host) !== 0) {
-      const why = addressRefusal(host, allow)
-      return why === undefined ? [{ address: host, family: isIP(host) }] : yield* fail(`refused: ${host} is ${why} ${allowHint}`)
-    }
-    const addresses = yield* Effect.tryPromise({
-      try: () => resolve(host),
-      catch: (e) => new HttpFailed({ message: `cannot resolve ${host}: ${errorText(e)}` })
-    })
-    if (addresses.length === 0) return yield* fail(`cannot resolve ${host}: it has no address`)
-    // A listed name is trusted whatever it resolves to; otherwise every address must be public (or allowed)
-    if (allow.hosts.has(normalizeHost(host))) return addresses
-    for (const { address } of addresses) {
-      const why = addressRefusal(address, allow)
-      if (why !== undefined) return yield* fail(`refused: ${host} resolves to ${address}, ${why} ${allowHint}`)
-    }
-    return addresses
-  })
-
-/** Answers the socket's lookup with the vetted addresses only, so DNS cannot change between check and connect. */
-const pinnedLookup = (addresses: ReadonlyArray<LookupAddress>): LookupFunction => (_host, options, callback) => {
-  const family = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family
-  const usable = addresses.filter((a) => !family || a.family === family)
-  const [first] = usable
-  if (first === undefined) callback(Object.assign(new Error(`no checked IPv${family} address`), { code: "ENOTFOUND" }), "")
-  else if (options.all === true) callback(null, usable)
-  else callback(null, first.address, first.family)
-}
 
 /** One request and its answer: a redirect to follow, or the whole body (at most `maxBodyBytes`). */
 const exchange = (hop: Hop, addresses: ReadonlyArray<LookupAddress>, maxBodyBytes: number) =>
@@ -121,7 +86,7 @@ const exchange = (hop: Hop, addresses: ReadonlyArray<LookupAddress>, maxBodyByte
       let size = 0
       response.on("data", (chunk: Buffer) => {
         size += chunk.length
-        if (size > 100 * maxBodyBytes) tooLarge()
+        if (size > maxBodyBytes) tooLarge()
         else chunks.push(chunk)
       })
       response.on("error", (e) => settle(fail(`${what} failed while reading the answer: ${errorText(e)}`)))
@@ -182,7 +147,7 @@ export const makeGuardedHttpFetch = (options: GuardedHttpFetchOptions): HttpFetc
   const allow = compileAllowList(options.allow)
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576
   const maxRedirects = options.maxRedirects ?? 5
-  const resolve = options.resolve ?? ((host: string) => lookup(host, { all: true }))
+  const resolve: Resolve = options.resolve ?? ((host) => lookup(host, { all: true }))
 
   const follow = (request: HttpRequest) =>
     Effect.gen(function* () {

@@ -79,8 +79,9 @@ const fakeDns = (answers: Record<string, ReadonlyArray<string>>) => {
   return { asked, resolve }
 }
 
+/** The failure's message; a success reads as a short line that no expectation matches. */
 const failureOf = <A>(effect: Effect.Effect<A, { readonly message: string }>) =>
-  Effect.flip(effect).pipe(Effect.map((e) => e.message))
+  Effect.match(effect, { onFailure: (e) => e.message, onSuccess: (a) => `unexpected success: ${JSON.stringify(a).slice(0, 200)}` })
 
 describe("HttpFetch (guarded): refused targets never get a socket", () => {
   it.scopedLive("loopback, private, link-local, unspecified and IPv4-mapped targets are refused before connecting", () =>

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, FastCheck as fc } from "effect"
-import { addressRefusal } from "../../../src/adapters/outbound/addressRefusal.ts"
-import { compileAllowList, parseAllowList } from "../../../src/adapters/outbound/allowList.ts"
+import { addressRefusal, compileAllowList, parseAllowList } from "../../../src/adapters/outbound/addressPolicy.ts"
 
 const nothingAllowed = compileAllowList([])
 
