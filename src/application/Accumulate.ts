@@ -80,7 +80,8 @@ export const processBurst = (options: WorkerOptions) => (executionId: string) =>
     if (closed._tag === "NotDue") return { _tag: "RetryAt", at: closed.flushAt } satisfies JobOutcome
     const claim = yield* bursts.claim(executionId, options.owner, options.leaseMs)
     if (claim._tag === "Done") return { _tag: "Done" } satisfies JobOutcome
-    if (claim._tag === "Busy") return retryIn(200)
+    // The thread is busy: the burst that holds it starts this one when it ends (below); the retry is a safety net.
+    if (claim._tag === "Busy") return retryIn(2000)
     const burst = claim.burst
     const renewing = yield* Effect.fork(
       bursts.renew(executionId, options.owner, options.leaseMs).pipe(
@@ -96,7 +97,10 @@ export const processBurst = (options: WorkerOptions) => (executionId: string) =>
       Effect.onInterrupt(() => Effect.ignore(bursts.release(executionId, options.owner, false)))
     )
     yield* bursts.release(executionId, options.owner, ran._tag === "Right")
-    return ran._tag === "Right" ? ({ _tag: "Done" } satisfies JobOutcome) : retryIn(1000)
+    if (ran._tag === "Left") return retryIn(1000)
+    const next = yield* bursts.nextOfThread(executionId)
+    if (next !== undefined) yield* (yield* JobQueue).schedule(next, new Date(yield* Clock.currentTimeMillis)).pipe(Effect.ignore)
+    return { _tag: "Done" } satisfies JobOutcome
   }).pipe(
     Effect.catchAll((e) =>
       Effect.logWarning(`burst ${executionId} not processed: ${e.message}`).pipe(

@@ -82,6 +82,8 @@ export class Bursts extends Context.Tag("ast/Bursts")<Bursts, {
   readonly renew: (executionId: string, owner: string, leaseMs: number) => Effect.Effect<boolean, Unavailable>
   /** Marks the burst run (or hands it back, `isDone` false, for another holder), wiping its sealed secret when done. */
   readonly release: (executionId: string, owner: string, isDone: boolean) => Effect.Effect<void, Unavailable>
+  /** The thread's next closed burst waiting to run (after `executionId` ran), if any: it can be started at once. */
+  readonly nextOfThread: (executionId: string) => Effect.Effect<string | undefined, Unavailable>
   /** Bursts whose flush or run is overdue by `graceMs` (lost timers, crashed holders): the sweeper reschedules them. */
   readonly overdue: (now: Date, graceMs: number) => Effect.Effect<ReadonlyArray<{ readonly executionId: string; readonly dueAt: Date }>, Unavailable>
   /** Forgets accepted message ids older than `cutoff` (duplicate detection covers 24 h). */

@@ -128,6 +128,14 @@ export const makeBurstsMemory = (executions: ExecutionRepo["Type"] & { readonly 
         b.leaseOwner = null
         if (isDone) b.sealedSecret = null
       }),
+    nextOfThread: (executionId) =>
+      Effect.sync(() => {
+        const b = bursts.get(executionId)
+        if (b === undefined) return undefined
+        return [...bursts.values()]
+          .filter((o) => o.status === "closed" && o.seq > b.seq && o.key.organizationId === b.key.organizationId && o.key.threadId === b.key.threadId)
+          .sort((x, y) => x.seq - y.seq)[0]?.executionId
+      }),
     overdue: (now, graceMs) =>
       Effect.sync(() => {
         clock = Math.max(clock, now.getTime())

@@ -35,10 +35,17 @@ export const makeApiKeyRepoPg = Effect.gen(function* () {
         orUnavailable("ApiKeyRepo.create")
       ),
     findByHash: (hash) =>
-      sql<ApiKeyRow>`UPDATE api_keys SET last_used_at = now() WHERE key_hash = ${hash} AND revoked_at IS NULL RETURNING ${columns}`.pipe(
-        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), recordOf)),
-        orUnavailable("ApiKeyRepo.findByHash")
-      ),
+      Effect.gen(function* () {
+        const rows = yield* sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE key_hash = ${hash} AND revoked_at IS NULL`
+        const row = rows[0]
+        if (row === undefined) return Option.none()
+        // `lastUsedAt` is kept to the minute: writing the same row on every request would serialize them.
+        if (row.last_used_at === null || Date.now() - row.last_used_at.getTime() > 60_000) {
+          const used = yield* sql<{ last_used_at: Date }>`UPDATE api_keys SET last_used_at = now() WHERE id = ${row.id} RETURNING last_used_at`
+          return Option.some(recordOf({ ...row, last_used_at: used[0]?.last_used_at ?? new Date() }))
+        }
+        return Option.some(recordOf(row))
+      }).pipe(orUnavailable("ApiKeyRepo.findByHash")),
     list: (organizationId) =>
       sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE organization_id = ${organizationId} ORDER BY created_at DESC, id DESC`.pipe(
         Effect.map((rows) => rows.map(recordOf)),

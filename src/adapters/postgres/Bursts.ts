@@ -173,6 +173,15 @@ export const makeBurstsPg = Effect.gen(function* () {
             sealed_secret = CASE WHEN ${isDone} THEN NULL ELSE sealed_secret END
           WHERE execution_id = ${executionId} AND lease_owner = ${owner}`.pipe(Effect.asVoid, orUnavailable("Bursts.release")),
 
+    nextOfThread: (executionId) =>
+      sql<{ execution_id: string }>`
+        SELECT n.execution_id FROM bursts b JOIN bursts n
+          ON n.organization_id = b.organization_id AND n.thread_id = b.thread_id AND n.status = 'closed' AND n.seq > b.seq
+        WHERE b.execution_id = ${executionId} ORDER BY n.seq LIMIT 1`.pipe(
+        Effect.map((rows) => rows[0]?.execution_id),
+        orUnavailable("Bursts.nextOfThread")
+      ),
+
     overdue: (now, graceMs) => {
       const before = new Date(now.getTime() - graceMs)
       return sql<{ execution_id: string; due_at: Date }>`
