@@ -20,6 +20,17 @@ export interface Measurement {
   readonly baselineMs: number
   /** The subject's time over the baseline's: at most this many times slower meets the target. */
   readonly targetRatio: number
+  /** A second comparison of the same runs with a target of its own, e.g. p99 latency (extra table columns). */
+  readonly secondary?: Secondary
+}
+
+/** Subject and baseline values of a second metric where lower is better; its ratio is subject / baseline. */
+export interface Secondary {
+  /** The column label, e.g. "p99 ms". */
+  readonly label: string
+  readonly subject: number
+  readonly baseline: number
+  readonly targetRatio: number
 }
 
 /**
@@ -29,6 +40,8 @@ export interface Measurement {
 export const noTarget: number = Number.POSITIVE_INFINITY
 
 export const ratioOf = (m: Measurement): number => m.subjectMs / m.baselineMs
+
+export const secondaryRatioOf = (s: Secondary): number => s.subject / s.baseline
 
 export const perSecond = (units: number, ms: number): number => (units * 1000) / ms
 
