@@ -1,17 +1,9 @@
 import { Effect, Option } from "effect"
 import { ExecutionNotFound } from "../domain/errors.ts"
-import type { ExecutionStatus } from "../domain/Execution.ts"
-import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
+import { type ExecutionQuery, ExecutionRepo } from "../ports/ExecutionRepo.ts"
 
 /** A page of the organization's executions, newest first. */
-export const listExecutions = Effect.fn("Executions.list")(function* (query: {
-  readonly organizationId: string
-  readonly workflowId?: string
-  readonly threadId?: string
-  readonly status?: ExecutionStatus
-  readonly limit: number
-  readonly cursor?: string
-}) {
+export const listExecutions = Effect.fn("Executions.list")(function* (query: ExecutionQuery) {
   return yield* (yield* ExecutionRepo).list(query)
 })
 

@@ -22,7 +22,7 @@ describe("SecretBox on AES-256-GCM", () => {
 
   it.effect("sealed text is v1.<iv>.<ciphertext>.<tag> in base64url and never holds the plaintext", () =>
     Effect.gen(function* () {
-      const secret = "lc_live_0123456789abcdef"
+      const secret = "lc_test_0123456789abcdef"
       const sealed = yield* box.seal(secret)
       expect(sealed).toMatch(/^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}$/)
       expect(sealed).not.toContain(secret)
