@@ -12,16 +12,15 @@ export const executeNow = Effect.fn("Runs.execute")(function* (organizationId: s
 })
 
 /**
- * Records the execution `pending` and starts it in the background; answers its id at once (`/trigger`,
- * `/stream`). The burst accumulator replaces "at once" with its own timing in its issue.
+ * Records the execution `pending` and starts it in this process's background; answers its id at once
+ * (`/stream`, which then follows its events; `/trigger` goes through the burst queue instead).
  */
 export const startInBackground = Effect.fn("Runs.start")(function* (
   organizationId: string,
   workflowId: string,
-  request: RunRequest,
-  via: "trigger" | "execute"
+  request: RunRequest
 ) {
-  const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, via))
+  const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, "execute"))
   const executionId = crypto.randomUUID()
   yield* (yield* ExecutionRepo).create(pendingExecution(workflow, request, executionId))
   const context = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof executeWorkflow>>>()

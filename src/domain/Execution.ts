@@ -49,6 +49,9 @@ export const Execution = Schema.Struct({
 })
 export type Execution = typeof Execution.Type
 
+/** A status an execution does not leave. */
+export const isFinalStatus = (status: ExecutionStatus): boolean => status === "completed" || status === "error" || status === "skipped"
+
 /** Live events of an execution (§5 `/stream`). */
 export type ExecutionEvent =
   | { readonly type: "execution"; readonly executionId: string; readonly status: ExecutionStatus }
@@ -56,3 +59,6 @@ export type ExecutionEvent =
   | { readonly type: "token"; readonly content: string }
   | { readonly type: "message"; readonly content: { readonly type: "ai"; readonly content: string } }
   | { readonly type: "error"; readonly content: string }
+
+/** The event that ends an execution's stream. */
+export const isFinalEvent = (e: ExecutionEvent): boolean => e.type === "execution" && isFinalStatus(e.status)

@@ -1,6 +1,15 @@
 import type { AccumulatorConfig } from "./Accumulator.ts"
 import type { InputMessage, PublicContext, RunInput } from "./RunRequest.ts"
 
+/** A single arrival that does not accumulate: a burst of its own, due at once. */
+export const notAccumulating: AccumulatorConfig = {
+  enabled: true, timeoutSeconds: 0.000001, maxWaitSeconds: 0.000001, maxMessages: 1, resetOnNewMessage: false, separator: "\n\n"
+}
+
+/** Messages as recorded: in arrival order, each with its type and, when the caller gave none, its time of arrival. */
+export const stampMessages = (messages: ReadonlyArray<InputMessage>, now: Date): Array<InputMessage> =>
+  messages.map((m) => ({ ...m, type: m.type ?? "text", timestamp: m.timestamp ?? now.toISOString() }))
+
 /**
  * When a burst is due (§5.1): with `resetOnNewMessage`, `timeoutSeconds` after its last message but never
  * later than `maxWaitSeconds` after its first; otherwise `timeoutSeconds` after its first; at once when

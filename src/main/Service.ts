@@ -14,7 +14,8 @@ import { JobQueue } from "../ports/JobQueue.ts"
 import { RateLimiter } from "../ports/RateLimiter.ts"
 import { RateLimitPerMinute } from "../adapters/http/Authentication.ts"
 import { RateLimiterInProcess } from "../adapters/memory/RateLimiter.ts"
-import { describeRedisUrl, redisCall, redisConnection } from "../adapters/redis/connection.ts"
+import { describeUrl } from "../adapters/describeUrl.ts"
+import { redisCall, redisConnection } from "../adapters/redis/connection.ts"
 import { makeEventBusRedis } from "../adapters/redis/EventBus.ts"
 import { makeJobQueueRedis } from "../adapters/redis/JobQueue.ts"
 import { EventBus } from "../ports/EventBus.ts"
@@ -117,7 +118,7 @@ export const RedisShared = (url: Redacted.Redacted<string>, options: Pick<Servic
     })),
     Layer.scoped(RateLimiter, makeRateLimiterRedis(url, prefix)),
     Layer.scoped(EventBus, makeEventBusRedis(url, prefix))
-  ).pipe(Layer.tap(() => Effect.logInfo(`queue: BullMQ on Redis at ${describeRedisUrl(Redacted.value(url))}, shared by every instance`)))
+  ).pipe(Layer.tap(() => Effect.logInfo(`queue: BullMQ on Redis at ${describeUrl(Redacted.value(url))}, shared by every instance`)))
 
 /** This instance's worker (runs due bursts) and sweeper (reschedules what the queue lost), until shutdown. */
 const Workers = (options: ServiceOptions) =>

@@ -1,13 +1,16 @@
 import { Config, ConfigError, Either, Option, Redacted } from "effect"
 import { parseAllowList } from "../adapters/outbound/addressPolicy.ts"
 
-const isPostgresUrl = (url: Redacted.Redacted<string>) => {
+/** Whether `url` parses and its scheme matches `scheme` (e.g. /^https?:$/). */
+const hasScheme = (scheme: RegExp) => (url: string) => {
   try {
-    return /^postgres(ql)?:$/.test(new URL(Redacted.value(url)).protocol)
+    return scheme.test(new URL(url).protocol)
   } catch {
     return false
   }
 }
+
+const isPostgresUrl = (url: Redacted.Redacted<string>) => hasScheme(/^postgres(ql)?:$/)(Redacted.value(url))
 
 /** The environment of CONTRACT §1 that persistence reads. Secrets stay `Redacted` (never printed). */
 export const PersistenceSettings = Config.all({
@@ -28,21 +31,9 @@ export type PersistenceSettings = Config.Config.Success<typeof PersistenceSettin
 
 export const isEmbedded = (settings: PersistenceSettings) => Option.isNone(settings.databaseUrl)
 
-const isHttpUrl = (url: string) => {
-  try {
-    return /^https?:$/.test(new URL(url).protocol)
-  } catch {
-    return false
-  }
-}
+const isHttpUrl = hasScheme(/^https?:$/)
 
-const isRedisUrl = (url: Redacted.Redacted<string>) => {
-  try {
-    return /^rediss?:$/.test(new URL(Redacted.value(url)).protocol)
-  } catch {
-    return false
-  }
-}
+const isRedisUrl = (url: Redacted.Redacted<string>) => hasScheme(/^rediss?:$/)(Redacted.value(url))
 
 /** Where the HTTP API listens, and the admin token (CONTRACT §1). */
 export const ServerSettings = Config.all({

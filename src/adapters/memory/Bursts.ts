@@ -1,6 +1,6 @@
 import { Clock, Effect } from "effect"
 import type { AccumulatorConfig } from "../../domain/Accumulator.ts"
-import { burstInput as inputOf, flushAt } from "../../domain/burstWindow.ts"
+import { burstInput as inputOf, flushAt, notAccumulating, stampMessages } from "../../domain/burstWindow.ts"
 import type { InputMessage } from "../../domain/RunRequest.ts"
 import { Bursts, type BurstKey, type ClosedBurst } from "../../ports/Bursts.ts"
 import type { ExecutionRepo } from "../../ports/ExecutionRepo.ts"
@@ -25,7 +25,6 @@ interface Burst {
   leaseUntil: number
 }
 
-const single: AccumulatorConfig = { enabled: true, timeoutSeconds: 0.000001, maxWaitSeconds: 0.000001, maxMessages: 1, resetOnNewMessage: false, separator: "\n\n" }
 
 /**
  * Bursts in process memory, on the same rules as PostgreSQL's (tests; `ast run`). The executions it opens
@@ -53,7 +52,7 @@ export const makeBurstsMemory = (executions: ExecutionRepo["Type"] & { readonly 
           const seen = m.id === undefined ? undefined : accepted.get(acceptedKey(m.id))
           if (seen && seen.at > now.getTime() - 24 * 3600 * 1000) return { _tag: "Duplicate" as const, executionId: seen.executionId }
         }
-        const messages = arrival.messages.map((m) => ({ ...m, type: m.type ?? "text", timestamp: m.timestamp ?? now.toISOString() }))
+        const messages = stampMessages(arrival.messages, now)
         const open = isAccumulating
           ? [...bursts.values()].find((b) => b.status === "open" && b.key.organizationId === key.organizationId && b.key.workflowId === key.workflowId && b.key.threadId === key.threadId)
           : undefined
@@ -67,7 +66,7 @@ export const makeBurstsMemory = (executions: ExecutionRepo["Type"] & { readonly 
           burst.context = arrival.context
           burst.sealedSecret = arrival.sealedSecret ?? burst.sealedSecret
         } else {
-          const config = isAccumulating ? requested : single
+          const config = isAccumulating ? requested : notAccumulating
           const executionId = crypto.randomUUID()
           burst = {
             executionId, seq: ++seq, key, workflowVersion: arrival.workflowVersion, config, status: isAccumulating ? "open" : "closed",

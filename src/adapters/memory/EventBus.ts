@@ -1,9 +1,6 @@
 import { Effect, Layer, PubSub, Stream } from "effect"
-import type { ExecutionEvent } from "../../domain/Execution.ts"
+import { isFinalEvent } from "../../domain/Execution.ts"
 import { type DeliveredEvent, EventBus } from "../../ports/EventBus.ts"
-
-const isEnd = (e: ExecutionEvent) =>
-  e.type === "execution" && (e.status === "completed" || e.status === "error" || e.status === "skipped")
 
 /** Live events in process memory, with a replay log per execution (the most recent `keep` executions). */
 export const makeEventBusMemory = (keep = 1000) =>
@@ -43,8 +40,8 @@ export const makeEventBusMemory = (keep = 1000) =>
             )
             // Ended already (even before `afterSeq`: a client resuming after the last event): nothing to follow.
             return Stream.fromIterable(past).pipe(
-              Stream.concat(log.some((d) => isEnd(d.event)) ? Stream.empty : following),
-              Stream.takeUntil((d) => isEnd(d.event))
+              Stream.concat(log.some((d) => isFinalEvent(d.event)) ? Stream.empty : following),
+              Stream.takeUntil((d) => isFinalEvent(d.event))
             )
           })
         )

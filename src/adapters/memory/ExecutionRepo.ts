@@ -1,5 +1,5 @@
 import { Effect, Layer, Option } from "effect"
-import type { Execution, Step } from "../../domain/Execution.ts"
+import { type Execution, isFinalStatus, type Step } from "../../domain/Execution.ts"
 import { type ExecutionRef, ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
 import { decodeCursor, encodeCursor } from "./cursor.ts"
 
@@ -9,7 +9,6 @@ interface Row {
   deletedAt: string | null
 }
 
-const isFinal = (status: string) => status === "completed" || status === "error" || status === "skipped"
 
 /** Executions in process memory (embedded single-instance mode and tests). */
 export const makeExecutionRepoMemory = () => {
@@ -42,7 +41,7 @@ export const makeExecutionRepoMemory = () => {
           status,
           ...(result?.output === undefined ? {} : { output: result.output }),
           ...(result?.error === undefined ? {} : { error: result.error }),
-          ...(isFinal(status) ? { finishedAt: new Date().toISOString() } : {})
+          ...(isFinalStatus(status) ? { finishedAt: new Date().toISOString() } : {})
         }
       }),
     recordStep: (ref, step) => Effect.sync(() => void rowOf(ref)?.steps.set(step.id, step)),

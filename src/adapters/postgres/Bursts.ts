@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer } from "effect"
 import type { AccumulatorConfig } from "../../domain/Accumulator.ts"
-import { burstInput as inputOf, flushAt } from "../../domain/burstWindow.ts"
+import { burstInput as inputOf, flushAt, notAccumulating, stampMessages } from "../../domain/burstWindow.ts"
 import type { InputMessage } from "../../domain/RunRequest.ts"
 import { type Arrival, Bursts, type ClosedBurst } from "../../ports/Bursts.ts"
 import { asJson, orUnavailable } from "./orUnavailable.ts"
@@ -54,12 +54,6 @@ const closedBurstOf = (r: BurstRow): ClosedBurst => ({
   closedAt: r.closed_at ?? r.flush_at
 })
 
-/** A single arrival that does not accumulate: a burst of its own, due at once. */
-const single: AccumulatorConfig = { enabled: true, timeoutSeconds: 0.000001, maxWaitSeconds: 0.000001, maxMessages: 1, resetOnNewMessage: false, separator: "\n\n" }
-
-/** Messages as recorded: in arrival order, each with its time of arrival when the caller gave none. */
-const stamped = (messages: ReadonlyArray<InputMessage>, now: Date) =>
-  messages.map((m) => ({ ...m, type: m.type ?? "text", timestamp: m.timestamp ?? now.toISOString() }))
 
 /** Bursts on PostgreSQL: appends of one burst key, and claims of one thread, are serialized by advisory locks. */
 export const makeBurstsPg = Effect.gen(function* () {
@@ -69,7 +63,7 @@ export const makeBurstsPg = Effect.gen(function* () {
     append: (key, arrival: Arrival, requested, now) =>
       sql.withTransaction(Effect.gen(function* () {
         const isAccumulating = requested !== undefined && requested.enabled
-        const config = isAccumulating ? requested : single
+        const config = isAccumulating ? requested : notAccumulating
         yield* lockKey("burst", key.organizationId, key.workflowId, key.threadId)
         const ids = arrival.messages.flatMap((m) => (m.id === undefined ? [] : [m.id]))
         if (ids.length > 0) {
@@ -79,7 +73,7 @@ export const makeBurstsPg = Effect.gen(function* () {
               AND message_id IN ${sql.in(ids)} AND accepted_at > ${new Date(now.getTime() - 24 * 3600 * 1000)} LIMIT 1`
           if (seen[0] !== undefined) return { _tag: "Duplicate" as const, executionId: seen[0].execution_id }
         }
-        const messages = stamped(arrival.messages, now)
+        const messages = stampMessages(arrival.messages, now)
         const open = isAccumulating
           ? yield* sql<BurstRow>`
               SELECT * FROM bursts WHERE organization_id = ${key.organizationId} AND workflow_id = ${key.workflowId}

@@ -6,19 +6,12 @@ import { Duration, Effect, Layer, Redacted } from "effect"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { Unavailable } from "../../domain/errors.ts"
+import { describeUrl } from "../describeUrl.ts"
 import { migrate } from "./migrate.ts"
 
 export type Database = PgClient.PgClient | SqlClient.SqlClient
 
-/** `postgres://user@host:port/db` without the password, for logs. */
-export const describeUrl = (url: string): string => {
-  try {
-    const u = new URL(url)
-    return `${u.protocol}//${u.username ? `${decodeURIComponent(u.username)}@` : ""}${u.host}${u.pathname}`
-  } catch {
-    return "(an unparsable URL)"
-  }
-}
+export { describeUrl }
 
 const migrated = <E, R>(client: Layer.Layer<Database, E, R>, describe: string) =>
   Layer.effectDiscard(

@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
-import type { Execution, ExecutionStatus, Step } from "../../domain/Execution.ts"
+import { type Execution, type ExecutionStatus, isFinalStatus, type Step } from "../../domain/Execution.ts"
 import { ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
 import { decodeCursor, encodeCursor } from "../memory/cursor.ts"
 import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
@@ -61,7 +61,6 @@ const stepOf = (r: StepRow): Step => ({
   finishedAt: iso(r.finished_at)
 })
 
-const isFinal = (status: ExecutionStatus) => status === "completed" || status === "error" || status === "skipped"
 
 /** Executions on PostgreSQL: a light `executions` row, heavy `execution_data`, and `execution_steps`. */
 export const makeExecutionRepoPg = Effect.gen(function* () {
@@ -80,7 +79,7 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
         const error = result?.error
         const updated = yield* sql`
           UPDATE executions SET status = ${status},
-            finished_at = ${isFinal(status) ? new Date() : null},
+            finished_at = ${isFinalStatus(status) ? new Date() : null},
             error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}, error_node_id = ${error?.nodeId ?? null}
           WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL
           RETURNING id`

@@ -1,10 +1,7 @@
 import { Chunk, Effect, Option, type Redacted, Stream } from "effect"
-import type { ExecutionEvent } from "../../domain/Execution.ts"
+import { type ExecutionEvent, isFinalEvent } from "../../domain/Execution.ts"
 import { type DeliveredEvent, EventBus } from "../../ports/EventBus.ts"
 import { redisConnection } from "./connection.ts"
-
-const isEnd = (e: ExecutionEvent) =>
-  e.type === "execution" && (e.status === "completed" || e.status === "error" || e.status === "skipped")
 
 /** Numbers the event and appends it, atomically: the stream entry id is `<seq>-0`. */
 const appendScript = `
@@ -44,7 +41,7 @@ export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast"
             // Ended at or before `afterSeq` (a client resuming after the last event): nothing to follow.
             const tail = yield* Effect.tryPromise(() => reader.xrevrange(stream, "+", "-", "COUNT", 1)).pipe(Effect.orElseSucceed(() => []))
             const newest = tail[0]
-            let isDone = newest !== undefined && Number(newest[0].split("-")[0]) <= afterSeq && isEnd(JSON.parse(newest[1][1] ?? "null") as ExecutionEvent)
+            let isDone = newest !== undefined && Number(newest[0].split("-")[0]) <= afterSeq && isFinalEvent(JSON.parse(newest[1][1] ?? "null") as ExecutionEvent)
             const readMore = Effect.tryPromise(() => reader.xread("COUNT", 500, "BLOCK", 5000, "STREAMS", stream, `${last}-0`)).pipe(
               Effect.map((reply) => {
                 const entries = reply?.[0]?.[1] ?? []
@@ -54,7 +51,7 @@ export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast"
                   const event = JSON.parse(fields[1] ?? "null") as ExecutionEvent
                   last = seq
                   delivered.push({ seq, event })
-                  if (isEnd(event)) {
+                  if (isFinalEvent(event)) {
                     isDone = true
                     break
                   }

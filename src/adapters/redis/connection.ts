@@ -2,16 +2,6 @@ import { type Duration, Effect, Redacted } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { Unavailable } from "../../domain/errors.ts"
 
-/** `redis://user@host:port/db` without the password, for logs. */
-export const describeRedisUrl = (url: string): string => {
-  try {
-    const u = new URL(url)
-    return `${u.protocol}//${u.username ? `${decodeURIComponent(u.username)}@` : ""}${u.host}${u.pathname === "/" ? "" : u.pathname}`
-  } catch {
-    return "(an unparsable URL)"
-  }
-}
-
 /**
  * A Redis connection closed with its scope. `forWorker`: BullMQ's blocking worker connection retries
  * forever; the others fail a command fast (the caller answers 503 or falls back on PostgreSQL).

@@ -21,7 +21,7 @@ export const RunsHandlers = HttpApiBuilder.group(AstApi, "runs", (handlers) =>
       Effect.gen(function* () {
         const org = yield* CurrentOrganization
         const request = yield* problems(runRequest(payload))
-        const executionId = yield* problems(startInBackground(org, path.id, request, "execute"))
+        const executionId = yield* problems(startInBackground(org, path.id, request))
         const runs = yield* BackgroundRuns
         const onClientGone = urlParams.onDisconnect === "cancel"
           ? Effect.logInfo("the stream's client went away: cancelling the execution (onDisconnect=cancel)").pipe(Effect.zipRight(runs.cancel(executionId)), Effect.asVoid)
