@@ -2,14 +2,41 @@ import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Redacted } from "effect"
+import { SqlError } from "@effect/sql/SqlError"
+import { Context, Duration, Effect, Layer, Redacted } from "effect"
 import { mkdirSync } from "node:fs"
+import Pg from "pg"
 import { join } from "node:path"
 import { Unavailable } from "../../domain/errors.ts"
 import { describeUrl } from "../describeUrl.ts"
 import { migrate } from "./migrate.ts"
 
-export type Database = PgClient.PgClient | SqlClient.SqlClient
+/**
+ * The `pg` pool under the SqlClient: LangGraph's checkpointer (thread memory) runs its queries on the
+ * same pool, so both share one set of connections — on PGlite, its single connection.
+ */
+export class PgPool extends Context.Tag("ast/PgPool")<PgPool, Pg.Pool>() {}
+
+export type Database = PgClient.PgClient | SqlClient.SqlClient | PgPool
+
+/** A pool checked with one query (within `connectTimeout`), closed with the scope; the SqlClient and PgPool on it. */
+const pooled = (config: Pg.PoolConfig & { readonly connectTimeout: Duration.Duration }) =>
+  Layer.unwrapScoped(
+    Effect.gen(function* () {
+      const pool = yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          const pool = new Pg.Pool({ ...config, connectionTimeoutMillis: Duration.toMillis(config.connectTimeout) })
+          pool.on("error", () => {}) // an idle connection that drops is replaced on the next query
+          return pool
+        }),
+        (pool) => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption(1000))
+      )
+      yield* Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: (cause) => new SqlError({ cause, message: "PgClient: Failed to connect" }) }).pipe(
+        Effect.timeoutFail({ duration: config.connectTimeout, onTimeout: () => new SqlError({ cause: new Error("Connection timed out"), message: "PgClient: Connection timed out" }) })
+      )
+      return Layer.merge(Layer.succeed(PgPool, pool), PgClient.layerFromPool({ acquire: Effect.succeed(pool), applicationName: "ast" }))
+    })
+  )
 
 export { describeUrl }
 
@@ -30,12 +57,12 @@ const failedToStart = (what: string) => (e: { readonly message: string; readonly
 /** PostgreSQL at `DATABASE_URL` (Neon, Fly Postgres, any PG ≥ 14), migrated at startup. */
 export const PostgresDatabase = (url: Redacted.Redacted<string>, options: { readonly maxConnections?: number } = {}) =>
   migrated(
-    PgClient.layer({
-      url,
-      maxConnections: options.maxConnections ?? 10,
+    pooled({
+      connectionString: Redacted.value(url),
+      max: options.maxConnections ?? 10,
       connectTimeout: Duration.seconds(5),
-      idleTimeout: Duration.seconds(30),
-      applicationName: "ast"
+      idleTimeoutMillis: 30_000,
+      application_name: "ast"
     }),
     `PostgreSQL at ${describeUrl(Redacted.value(url))}`
   ).pipe(Layer.mapError(failedToStart(`cannot use PostgreSQL at ${describeUrl(Redacted.value(url))}`)))
@@ -66,7 +93,7 @@ export const EmbeddedDatabase = (dataDir: string) => {
     Effect.map(server, ({ port }) =>
       // One connection: PGlite is single-user, and queries of several connections would interleave
       // mid-protocol (electric-sql/pglite#1046: "portal cannot be run").
-      PgClient.layer({ host: "127.0.0.1", port, username: "postgres", database: "postgres", maxConnections: 1, connectTimeout: Duration.seconds(5) })
+      pooled({ host: "127.0.0.1", port, user: "postgres", database: "postgres", max: 1, connectTimeout: Duration.seconds(5) })
     )
   )
   return migrated(client, `embedded PGlite in ${directory}`).pipe(Layer.mapError(failedToStart("cannot start the embedded database")))
