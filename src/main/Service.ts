@@ -28,10 +28,12 @@ import type { Store } from "../ports/Store.ts"
 import type { ThreadRepo } from "../ports/ThreadRepo.ts"
 import type { WorkflowRepo } from "../ports/WorkflowRepo.ts"
 import { EventBusMemory } from "../adapters/memory/EventBus.ts"
-import { AgentModelUnconfigured } from "../adapters/memory/AgentModel.ts"
+import { AgentModelLangGraph } from "../adapters/langgraph/AgentModel.ts"
+import type { ModelProviders } from "../adapters/langgraph/chatModel.ts"
+import type { Checkpointer } from "../adapters/langgraph/Checkpointer.ts"
+import type { ThreadMemory } from "../ports/ThreadMemory.ts"
 import { KnowledgeBaseMemory } from "../adapters/memory/KnowledgeBase.ts"
 import { MessengerLog } from "../adapters/memory/Messenger.ts"
-import { ThreadMemoryMemory } from "../adapters/memory/ThreadMemory.ts"
 import { makeReadiness } from "../adapters/http/Readiness.ts"
 import { HttpServerLive } from "../adapters/http/Server.ts"
 import { BackgroundRuns } from "../application/BackgroundRuns.ts"
@@ -42,7 +44,7 @@ import { ServerSettings } from "./settings.ts"
  * The in-process adapters that later issues replace: the EventBus (Redis), the log messenger and
  * in-memory callbacks (LivChat), no outbound HTTP (the SSRF-guarded client), no model (LangGraph).
  */
-const InProcess = Layer.mergeAll(WebhookSenderFetch, AgentModelUnconfigured, KnowledgeBaseMemory, ThreadMemoryMemory)
+const InProcess = Layer.mergeAll(WebhookSenderFetch, KnowledgeBaseMemory)
 
 /** Readiness: the database answers a trivial query. */
 const ReadinessLive = Layer.unwrapEffect(
@@ -96,7 +98,12 @@ export interface ServiceOptions {
   readonly livchatApiKey?: Redacted.Redacted<string> | undefined
   /** `AST_HTTP_ALLOW`: private hosts/CIDRs the `http` node may reach. */
   readonly httpAllow?: ReadonlyArray<string>
+  /** `OPENAI_*` / `ANTHROPIC_*`: the agent's model providers (unset: agent steps fail naming the variables). */
+  readonly modelProviders?: ModelProviders
 }
+
+/** No provider configured: every agent step fails with a message naming the variables to set. */
+const noModelProviders: ModelProviders = { openai: {}, anthropic: {}, requestTimeoutMs: 120_000 }
 
 /** What instances share through Redis: the queue of bursts, the rate limits and live events. */
 export type Shared = JobQueue | RateLimiter | EventBus
@@ -156,6 +163,7 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
     Layer.provideMerge(Layer.effect(Callbacks, makeOutboxCallbacks(options.callbackUrl))),
     Layer.provideMerge(queue),
     Layer.provideMerge(InProcess),
+    Layer.provideMerge(AgentModelLangGraph(options.modelProviders ?? noModelProviders)),
     Layer.provideMerge(HttpFetchGuarded(options.httpAllow ?? [])),
     Layer.provideMerge(
       options.livchatApiUrl === undefined
@@ -189,4 +197,4 @@ export const ServiceLive = Layer.unwrapEffect(
 )
 
 /** Every repository the service needs. */
-export type Repositories = WorkflowRepo | ExecutionRepo | ApiKeyRepo | ThreadRepo | Store | Bursts | SecretBox | CallbackOutbox
+export type Repositories = WorkflowRepo | ExecutionRepo | ApiKeyRepo | ThreadRepo | Store | Bursts | SecretBox | CallbackOutbox | ThreadMemory | Checkpointer

@@ -13,6 +13,8 @@ export interface AgentTurn {
   readonly config: AgentConfig
   /** The system prompt with its templates rendered. */
   readonly systemPrompt?: string
+  /** The same for every attempt of one node run (`<executionId>:<nodeId>`): a retry replaces, not repeats, the turn in memory. */
+  readonly turnId?: string
   /** What the user said in this turn (the burst's `aggregatedInput`). */
   readonly userMessage: string
   /** Whose memory the turn reads and extends (when `config.memory.enabled`). */

@@ -8,6 +8,6 @@ export class ThreadMemory extends Context.Tag("ast/ThreadMemory")<ThreadMemory, 
   readonly messages: (key: ThreadKey) => Effect.Effect<ReadonlyArray<Message>, Unavailable>
   /** Erases the thread's memory. */
   readonly erase: (key: ThreadKey) => Effect.Effect<void, Unavailable>
-  /** Erases memory of threads idle since before `cutoff`; answers how many. */
-  readonly eraseIdle: (cutoff: Date) => Effect.Effect<number, Unavailable>
+  /** Erases the memory of threads idle longer than their `memory.ttlHours` as of `now`; answers how many. */
+  readonly eraseExpired: (now: Date) => Effect.Effect<number, Unavailable>
 }>() {}

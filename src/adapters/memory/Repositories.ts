@@ -8,6 +8,8 @@ import { Store } from "../../ports/Store.ts"
 import { ThreadRepo } from "../../ports/ThreadRepo.ts"
 import { WorkflowRepo } from "../../ports/WorkflowRepo.ts"
 import { makeSecretBox } from "../crypto/SecretBox.ts"
+import { CheckpointerMemory } from "../langgraph/Checkpointer.ts"
+import { ThreadMemoryLangGraph } from "../langgraph/ThreadMemory.ts"
 import { makeApiKeyRepoMemory } from "./ApiKeyRepo.ts"
 import { makeBurstsMemory } from "./Bursts.ts"
 import { CallbackOutbox, makeCallbackOutboxMemory } from "./CallbackOutbox.ts"
@@ -16,8 +18,11 @@ import { makeStoreMemory } from "./Store.ts"
 import { makeThreadRepoMemory } from "./ThreadRepo.ts"
 import { makeWorkflowRepoMemory } from "./WorkflowRepo.ts"
 
+/** Agent memory in process: LangGraph's MemorySaver, read back as thread memory. */
+const AgentMemoryInProcess = ThreadMemoryLangGraph.pipe(Layer.provideMerge(CheckpointerMemory))
+
 /** Every repository in process memory, with a SecretBox under a key made for this process (tests, `ast run`). */
-export const MemoryRepositories = Layer.effectContext(
+export const MemoryRepositories = Layer.merge(AgentMemoryInProcess, Layer.effectContext(
   Effect.sync(() => {
     const executions = makeExecutionRepoMemory()
     return Context.make(ExecutionRepo, executions).pipe(
@@ -30,4 +35,4 @@ export const MemoryRepositories = Layer.effectContext(
       Context.add(CallbackOutbox, makeCallbackOutboxMemory())
     )
   })
-)
+))

@@ -20,6 +20,7 @@ export const agent = (node: NodeOf<"agent">, ctx: NodeContext, attempt: number) 
     const answer = yield* model.run({
       config: node.config,
       ...(systemPrompt === undefined ? {} : { systemPrompt: renderTemplate(systemPrompt, ctx.scope) }),
+      turnId: `${executionId}:${node.id}`,
       userMessage: ctx.spec.input.aggregatedInput ?? "",
       thread: { organizationId, threadId },
       callTool: (name, args) => runTool(name, args).pipe(Effect.provide(context)),

@@ -1,0 +1,141 @@
+import { AIMessage, type AIMessageChunk, type BaseMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages"
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
+import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph"
+import { Clock, Effect, Layer, Runtime, Schema } from "effect"
+import { toolNames, type ToolName } from "../../domain/Agent.ts"
+import { AgentFailed } from "../../domain/errors.ts"
+import { MemoryConfig } from "../../domain/Memory.ts"
+import { AgentModel, type AgentReply, type AgentTurn, type ToolCall } from "../../ports/AgentModel.ts"
+import { Checkpointer, checkpointThreadId } from "./Checkpointer.ts"
+import { chatModelFor, type ModelProviders } from "./chatModel.ts"
+import { describeFailure } from "./failures.ts"
+import { pastWindow } from "./window.ts"
+import { readStructured, repairPrompt, StructuredOutputInvalid, structuredInstruction } from "./structured.ts"
+import { toolSpecs } from "./toolSpecs.ts"
+
+/** Model ↔ tools rounds one turn may take (LangGraph's recursion limit counts both nodes). */
+const MAX_STEPS = 25
+
+const defaultMemory = Schema.decodeSync(MemoryConfig)({})
+
+const stamped = <M extends BaseMessage>(message: M): M => {
+  message.response_metadata = { ...message.response_metadata, createdAt: new Date().toISOString() }
+  return message
+}
+
+/** The final message of a streamed answer, as it is kept in memory. */
+const settled = (chunk: AIMessageChunk) =>
+  stamped(new AIMessage({
+    content: chunk.content,
+    tool_calls: chunk.tool_calls ?? [],
+    ...(chunk.id === undefined ? {} : { id: chunk.id }),
+    ...(chunk.usage_metadata === undefined ? {} : { usage_metadata: chunk.usage_metadata }),
+    response_metadata: chunk.response_metadata
+  }))
+
+const isToolName = (name: string): name is ToolName => (toolNames as ReadonlyArray<string>).includes(name)
+
+/**
+ * One agent turn as a LangGraph graph: `model` streams an answer (tokens out as they come); when it
+ * calls tools, `tools` runs them through the service's ports and goes back to `model`. With memory the
+ * graph runs on the checkpointer, keyed by organization + thread, and the model sees the last
+ * `memory.maxMessages` past messages; with `output`, the final answer is validated (one repair).
+ */
+const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpointer["Type"], run: <A>(effect: Effect.Effect<A>, signal: AbortSignal) => Promise<A>) =>
+  (signal: AbortSignal) => {
+    const { config } = turn
+    const memory = config.memory ?? defaultMemory
+    const toolCalls: Array<ToolCall> = []
+    const bound = config.tools.length > 0 && model.bindTools !== undefined ? model.bindTools(toolSpecs(config.tools)) : model
+    const system = [turn.systemPrompt, config.output === undefined ? undefined : structuredInstruction(config.output)]
+      .filter((part): part is string => part !== undefined && part !== "")
+      .join("\n\n")
+    const turnId = turn.turnId ?? crypto.randomUUID()
+
+    const stream = async (messages: ReadonlyArray<BaseMessage>) => {
+      let answer: AIMessageChunk | undefined
+      for await (const chunk of await bound.stream([...messages], { signal })) {
+        const text = chunk.text
+        if (text !== "") await run(turn.onToken(text), signal)
+        answer = answer === undefined ? chunk : answer.concat(chunk)
+      }
+      if (answer === undefined) throw new Error("the model answered nothing")
+      return settled(answer)
+    }
+
+    const callModel = async (state: typeof MessagesAnnotation.State) => {
+      const start = state.messages.findIndex((m) => m.id === turnId)
+      const current = start < 0 ? state.messages : state.messages.slice(start)
+      const past = start < 0 ? [] : pastWindow(state.messages.slice(0, start), memory.maxMessages)
+      const prompt = [...(system === "" ? [] : [new SystemMessage(system)]), ...past, ...current]
+      const answer = await stream(prompt)
+      if (config.output === undefined || answer.tool_calls?.length) return { messages: [answer] }
+      const first = readStructured(answer.text, config.output)
+      if ("value" in first) return { messages: [answer] }
+      const repaired = await stream([...prompt, answer, new HumanMessage(repairPrompt(first.issues))])
+      const second = readStructured(repaired.text, config.output)
+      if ("issues" in second) throw new StructuredOutputInvalid(second.issues)
+      return { messages: [repaired] }
+    }
+
+    const callTools = async (state: typeof MessagesAnnotation.State) => {
+      const last = state.messages.at(-1) as AIMessage
+      const results: Array<ToolMessage> = []
+      for (const call of last.tool_calls ?? []) {
+        const result = isToolName(call.name) && config.tools.includes(call.name)
+          ? await run(turn.callTool(call.name, call.args), signal)
+          : `error: tool '${call.name}' is not enabled for this agent`
+        toolCalls.push({ name: call.name as ToolName, args: call.args, result })
+        results.push(stamped(new ToolMessage({ content: result, tool_call_id: call.id ?? "", name: call.name })))
+      }
+      return { messages: results }
+    }
+
+    const graph = new StateGraph(MessagesAnnotation)
+      .addNode("model", callModel)
+      .addNode("tools", callTools)
+      .addEdge(START, "model")
+      .addConditionalEdges("model", (state) => ((state.messages.at(-1) as AIMessage).tool_calls?.length ? "tools" : END), ["tools", END])
+      .addEdge("tools", "model")
+      .compile(memory.enabled ? { checkpointer: checkpointer.saver } : {})
+
+    const thread = { configurable: { thread_id: memory.enabled ? checkpointThreadId(turn.thread) : crypto.randomUUID() } }
+    const said = stamped(new HumanMessage({ content: turn.userMessage, id: turnId }))
+    return graph.invoke({ messages: [said] }, { ...thread, signal, recursionLimit: MAX_STEPS }).then((state): AgentReply => {
+      const final = state.messages.at(-1) as AIMessage
+      const text = final.text
+      if (config.output === undefined) return { reply: text, toolCalls }
+      const read = readStructured(text, config.output)
+      const structured = "value" in read ? read.value : undefined
+      const reply = typeof (structured as { reply?: unknown } | undefined)?.reply === "string" ? (structured as { reply: string }).reply : text
+      return { reply, structured, toolCalls }
+    })
+  }
+
+/** The agent on LangGraph with OpenAI-compatible and Anthropic models, memory on the `Checkpointer`. */
+export const makeAgentModelLangGraph = (providers: ModelProviders) =>
+  Effect.gen(function* () {
+    const checkpointer = yield* Checkpointer
+    const service: AgentModel["Type"] = {
+      run: Effect.fn("AgentModel.run")(function* (turn) {
+        const model = yield* chatModelFor(turn.config, providers)
+        const runtime = yield* Effect.runtime<never>()
+        const run = <A>(effect: Effect.Effect<A>, signal: AbortSignal) => Runtime.runPromise(runtime, effect, { signal })
+        const reply = yield* Effect.tryPromise({
+          try: runTurn(turn, model, checkpointer, run),
+          catch: (e) => new AgentFailed(describeFailure(e, turn.config, providers))
+        })
+        const memory = turn.config.memory ?? defaultMemory
+        if (memory.enabled) {
+          const now = yield* Clock.currentTimeMillis
+          yield* checkpointer.touch(turn.thread, new Date(now + memory.ttlHours * 3_600_000)).pipe(
+            Effect.catchAll((e) => Effect.logWarning(`agent memory: the expiry of a thread was not recorded (${e.message})`))
+          )
+        }
+        return reply
+      })
+    }
+    return service
+  })
+
+export const AgentModelLangGraph = (providers: ModelProviders) => Layer.effect(AgentModel, makeAgentModelLangGraph(providers))
