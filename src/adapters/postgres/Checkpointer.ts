@@ -22,7 +22,9 @@ const setupCheckpointer = (pool: Pg.Pool) =>
       try {
         await client.query("SELECT pg_advisory_lock($1)", [CHECKPOINTER_LOCK])
         try {
-          const onThisConnection = { connect: async () => Object.assign(client, { release: () => {} }) } as unknown as Pg.Pool
+          // The saver releases what it connects: give it a view of this client whose release does nothing.
+          const held = new Proxy(client, { get: (target, key) => (key === "release" ? () => {} : Reflect.get(target, key, target)) })
+          const onThisConnection = { connect: async () => held } as unknown as Pg.Pool
           await new PostgresSaver(onThisConnection).setup()
         } finally {
           await client.query("SELECT pg_advisory_unlock($1)", [CHECKPOINTER_LOCK])
