@@ -33,8 +33,17 @@ export interface ExecutionOutcome {
  * Runs a workflow now (`/execute`, `/stream`, a flushed burst, `ast run`): records the execution, runs
  * its graph, records the outcome, publishes execution events and sends the callback. An escalated thread
  * runs no graph: the execution is recorded `skipped`. The run's `livchatApiKey` goes to sends only.
+ * Every log line of the run carries `executionId`, `threadId` and `organizationId`.
  */
-export const executeWorkflow = Effect.fn("ExecuteWorkflow.execute")(function* (
+export const executeWorkflow = (workflow: RunnableWorkflow, request: RunRequest, options: Parameters<typeof runExecution>[2] = {}) =>
+  Effect.suspend(() => {
+    const executionId = options.executionId ?? crypto.randomUUID()
+    return runExecution(workflow, request, { ...options, executionId }).pipe(
+      Effect.annotateLogs({ executionId, threadId: request.threadId, organizationId: workflow.organizationId })
+    )
+  })
+
+const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   workflow: RunnableWorkflow,
   request: RunRequest,
   options: RunOptions & {

@@ -1,86 +1,70 @@
-import { Config, ConfigError, Either, Option, Redacted } from "effect"
+import { Config, Either, LogLevel, Option } from "effect"
+import { parseEncryptionKey } from "../adapters/crypto/encryptionKey.ts"
 import { parseAllowList } from "../adapters/outbound/addressPolicy.ts"
+import { checkedSecret, decimalNumber, oneOf, refuseAll, refuseVariable, secretUrl, url, wholeNumber } from "./settingRules.ts"
 
-/** Whether `url` parses and its scheme matches `scheme` (e.g. /^https?:$/). */
-const hasScheme = (scheme: RegExp) => (url: string) => {
-  try {
-    return scheme.test(new URL(url).protocol)
-  } catch {
-    return false
-  }
-}
+/**
+ * The environment of CONTRACT §1, in groups. Every group is read once at startup by `everySetting`
+ * (src/main/startup.ts), so that every bad variable is reported at once, one line each. Secrets stay
+ * `Redacted` and their values never appear in a message.
+ */
 
-const isPostgresUrl = (url: Redacted.Redacted<string>) => hasScheme(/^postgres(ql)?:$/)(Redacted.value(url))
+const makeKey = "make one with `openssl rand -base64 32`"
 
-/** The environment of CONTRACT §1 that persistence reads. Secrets stay `Redacted` (never printed). */
+/** The environment of CONTRACT §1 that persistence reads. */
 export const PersistenceSettings = Config.all({
-  databaseUrl: Config.option(
-    Config.redacted("DATABASE_URL").pipe(
-      Config.validate({ message: "DATABASE_URL must be a postgres:// or postgresql:// URL", validation: isPostgresUrl })
-    )
-  ),
+  databaseUrl: secretUrl("DATABASE_URL", ["postgres:", "postgresql:"]),
   dataDir: Config.string("AST_DATA_DIR").pipe(Config.withDefault("./.ast-data")),
-  encryptionKey: Config.option(Config.redacted("AST_ENCRYPTION_KEY")),
-  executionRetentionDays: Config.integer("AST_EXECUTION_RETENTION_DAYS").pipe(
-    Config.validate({ message: "AST_EXECUTION_RETENTION_DAYS must be a whole number of days, at least 1", validation: (n) => n >= 1 }),
-    Config.withDefault(30)
-  )
-})
+  encryptionKey: checkedSecret("AST_ENCRYPTION_KEY", parseEncryptionKey, "32 bytes written as 64 hex characters or as base64"),
+  executionRetentionDays: wholeNumber("AST_EXECUTION_RETENTION_DAYS", { fallback: 30, min: 1, mustBe: "a whole number of days, at least 1" })
+}).pipe(
+  Config.mapOrFail((settings) =>
+    Option.isSome(settings.databaseUrl) && Option.isNone(settings.encryptionKey)
+      ? refuseVariable<typeof settings>("AST_ENCRYPTION_KEY", `is required when DATABASE_URL is set (every instance must share the key that seals secrets in the database); ${makeKey}`)
+      : Either.right(settings))
+)
 
 export type PersistenceSettings = Config.Config.Success<typeof PersistenceSettings>
 
 export const isEmbedded = (settings: PersistenceSettings) => Option.isNone(settings.databaseUrl)
 
-const isHttpUrl = hasScheme(/^https?:$/)
+/** What an instance does (`AST_ROLE`): `api` takes requests only, `worker` runs queued work only, `all` both. */
+export type Role = "all" | "api" | "worker"
 
-const isRedisUrl = (url: Redacted.Redacted<string>) => hasScheme(/^rediss?:$/)(Redacted.value(url))
-
-/** Where the HTTP API listens, and the admin token (CONTRACT §1). */
+/** Where the HTTP API listens, what this instance runs, and the adapters' settings (CONTRACT §1). */
 export const ServerSettings = Config.all({
-  port: Config.integer("PORT").pipe(
-    Config.validate({ message: "PORT must be a port number (0 picks a free one)", validation: (n) => n >= 0 && n <= 65535 }),
-    Config.withDefault(8080)
-  ),
-  redisUrl: Config.option(
-    Config.redacted("REDIS_URL").pipe(Config.validate({ message: "REDIS_URL must be a redis:// or rediss:// URL", validation: isRedisUrl }))
-  ),
+  port: wholeNumber("PORT", { fallback: 8080, min: 0, max: 65535, mustBe: "a port number from 0 to 65535" }),
+  role: oneOf<Role>("AST_ROLE", ["all", "api", "worker"], "all"),
+  redisUrl: secretUrl("REDIS_URL", ["redis:", "rediss:"]),
   redisPrefix: Config.string("AST_REDIS_PREFIX").pipe(Config.withDefault("ast")),
-  callbackUrl: Config.option(
-    Config.string("LIVCHAT_CALLBACK_URL").pipe(Config.validate({ message: "LIVCHAT_CALLBACK_URL must be an http(s) URL", validation: isHttpUrl }))
-  ),
+  callbackUrl: url("LIVCHAT_CALLBACK_URL", ["http:", "https:"]),
   webhookSecret: Config.option(Config.redacted("AST_WEBHOOK_SECRET")),
-  livchatApiUrl: Config.option(
-    Config.string("LIVCHAT_API_URL").pipe(Config.validate({ message: "LIVCHAT_API_URL must be an http(s) URL", validation: isHttpUrl }))
-  ),
+  livchatApiUrl: url("LIVCHAT_API_URL", ["http:", "https:"]),
   livchatApiKey: Config.option(Config.redacted("LIVCHAT_API_KEY")),
-  httpAllow: Config.string("AST_HTTP_ALLOW").pipe(
-    Config.withDefault(""),
-    Config.mapOrFail((text) => Either.mapLeft(parseAllowList(text), (problems) => ConfigError.InvalidData([], problems.join("\n"))))
+  httpAllow: Config.string().pipe(
+    Config.mapOrFail((text) => Either.match(parseAllowList(text), { onLeft: refuseAll<ReadonlyArray<string>>, onRight: Either.right })),
+    Config.nested("AST_HTTP_ALLOW"),
+    Config.withDefault<ReadonlyArray<string>>([])
   ),
-  rateLimitPerMinute: Config.integer("AST_RATE_LIMIT").pipe(
-    Config.validate({ message: "AST_RATE_LIMIT must be a whole number of requests per minute, at least 1", validation: (n) => n >= 1 }),
-    Config.withDefault(600)
-  ),
+  rateLimitPerMinute: wholeNumber("AST_RATE_LIMIT", { fallback: 600, min: 1, mustBe: "a whole number of requests per minute, at least 1" }),
   host: Config.string("HOST").pipe(Config.withDefault("0.0.0.0")),
   adminToken: Config.option(Config.redacted("AST_ADMIN_TOKEN")),
-  shutdownTimeoutSeconds: Config.number("AST_SHUTDOWN_TIMEOUT_SECONDS").pipe(
-    Config.validate({ message: "AST_SHUTDOWN_TIMEOUT_SECONDS must be a number of seconds, at least 0", validation: (n) => n >= 0 }),
-    Config.withDefault(30)
-  ),
-  workerConcurrency: Config.integer("AST_WORKER_CONCURRENCY").pipe(
-    Config.validate({ message: "AST_WORKER_CONCURRENCY must be a whole number, at least 1", validation: (n) => n >= 1 }),
-    Config.withDefault(8)
-  ),
-  leaseMs: Config.integer("AST_LEASE_MS").pipe(
-    Config.validate({ message: "AST_LEASE_MS must be at least 1000", validation: (n) => n >= 1000 }),
-    Config.withDefault(15_000)
-  ),
-  sweepIntervalMs: Config.integer("AST_SWEEP_INTERVAL_MS").pipe(
-    Config.validate({ message: "AST_SWEEP_INTERVAL_MS must be at least 100", validation: (n) => n >= 100 }),
-    Config.withDefault(5_000)
-  ),
-  sweepGraceMs: Config.integer("AST_SWEEP_GRACE_MS").pipe(
-    Config.validate({ message: "AST_SWEEP_GRACE_MS must be at least 0", validation: (n) => n >= 0 }),
-    Config.withDefault(10_000)
-  )
-})
+  shutdownTimeoutSeconds: decimalNumber("AST_SHUTDOWN_TIMEOUT_SECONDS", { fallback: 30, min: 0, mustBe: "a number of seconds, at least 0" }),
+  workerConcurrency: wholeNumber("AST_WORKER_CONCURRENCY", { fallback: 8, min: 1, mustBe: "a whole number, at least 1" }),
+  leaseMs: wholeNumber("AST_LEASE_MS", { fallback: 15_000, min: 1000, mustBe: "a whole number of milliseconds, at least 1000" }),
+  sweepIntervalMs: wholeNumber("AST_SWEEP_INTERVAL_MS", { fallback: 5_000, min: 100, mustBe: "a whole number of milliseconds, at least 100" }),
+  sweepGraceMs: wholeNumber("AST_SWEEP_GRACE_MS", { fallback: 10_000, min: 0, mustBe: "a whole number of milliseconds, at least 0" })
+}).pipe(
+  Config.mapOrFail((settings) =>
+    // Work accepted by an `api` instance is run by `worker` instances through Redis; without it nothing would run it.
+    settings.role === "api" && Option.isNone(settings.redisUrl)
+      ? refuseVariable<typeof settings>("AST_ROLE", "api needs REDIS_URL (the work an api instance accepts is run by worker instances through Redis); set REDIS_URL, or AST_ROLE=all")
+      : Either.right(settings))
+)
+
+export type ServerSettings = Config.Config.Success<typeof ServerSettings>
+
+const logLevels = { debug: LogLevel.Debug, info: LogLevel.Info, warn: LogLevel.Warning, error: LogLevel.Error } as const
+
+/** `LOG_LEVEL`: the least severe level written (CONTRACT §1, §8). */
+export const LogSettings = oneOf("LOG_LEVEL", ["debug", "info", "warn", "error"], "info").pipe(Config.map((name) => logLevels[name]))

@@ -35,7 +35,7 @@ describe("persistence as configured (CONTRACT §1)", () => {
       const dir = yield* tempDir
       const result = yield* Layer.build(Persistence.pipe(Layer.provide(withEnv({ AST_DATA_DIR: dir, DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test" })))).pipe(Effect.either)
       expect(Either.isLeft(result)).toBe(true)
-      expect(Either.isLeft(result) && result.left.message).toContain("AST_ENCRYPTION_KEY")
+      expect(Either.isLeft(result) && String(result.left)).toContain("AST_ENCRYPTION_KEY")
       expect(existsSync(join(dir, "encryption.key"))).toBe(false)
     }).pipe(Effect.scoped))
 
@@ -44,7 +44,7 @@ describe("persistence as configured (CONTRACT §1)", () => {
       const result = yield* Layer.build(Persistence.pipe(Layer.provide(withEnv({ DATABASE_URL: "mysql://x", AST_EXECUTION_RETENTION_DAYS: "soon" })))).pipe(Effect.either)
       const message = Either.isLeft(result) ? String(result.left) : ""
       expect(message).toContain("DATABASE_URL")
-      expect(message).toContain("DATABASE_URL must be a postgres:// or postgresql:// URL")
+      expect(message).toContain("DATABASE_URL: \"must be a postgres:// or postgresql:// URL")
       expect(message).toContain("AST_EXECUTION_RETENTION_DAYS")
       expect(message).not.toContain("mysql://x")
     }).pipe(Effect.scoped))

@@ -162,7 +162,9 @@ export const problemMiddleware = (routes: ReadonlyArray<Route>) => {
       }).pipe(
         HttpIncomingMessage.withMaxBodySize(Option.some(maxBodyBytes)),
         Effect.flatMap((r) => normalize(r, correlationId)),
-        Effect.catchAllCause((cause) => fromCause(cause, request, correlationId))
+        Effect.catchAllCause((cause) => fromCause(cause, request, correlationId)),
+        // Every log line written while answering carries the id the response gives the client.
+        Effect.annotateLogs({ correlationId })
       ))
       return HttpServerResponse.setHeader(response, "x-correlation-id", correlationId)
     })
