@@ -9,6 +9,7 @@ import { SecretBox } from "../ports/SecretBox.ts"
 import { WorkflowRepo } from "../ports/WorkflowRepo.ts"
 import { callbackJobPrefix, deliverCallback, type DeliveryOptions } from "./Callbacks.ts"
 import { executeWorkflow } from "./ExecuteWorkflow.ts"
+import { maintenanceScheduleId, runMaintenance, type MaintenanceOptions } from "./Maintenance.ts"
 import { getWorkflow, runnable } from "./Workflows.ts"
 
 export type Triggered = { readonly status: "triggered" | "duplicate"; readonly executionId: string }
@@ -49,6 +50,8 @@ export interface WorkerOptions {
   readonly leaseMs: number
   /** How callbacks are signed and retried. */
   readonly callbacks: DeliveryOptions
+  /** What the periodic cleanup keeps. */
+  readonly maintenance: MaintenanceOptions
 }
 
 /** The step that opens a flushed burst's execution: what was gathered, and how late the flush was. */
@@ -135,14 +138,18 @@ const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
 export const workQueue = (options: WorkerOptions) =>
   Effect.gen(function* () {
     const context = yield* Effect.context<Effect.Effect.Context<
-      ReturnType<ReturnType<typeof processBurst>> | ReturnType<typeof runScheduleTick> | ReturnType<ReturnType<typeof deliverCallback>>
+      | ReturnType<ReturnType<typeof processBurst>> | ReturnType<typeof runScheduleTick> | ReturnType<ReturnType<typeof deliverCallback>>
+      | ReturnType<typeof runMaintenance>
     >>()
     yield* (yield* JobQueue).work({
       job: (jobId): Effect.Effect<JobOutcome> =>
         jobId.startsWith(callbackJobPrefix)
           ? deliverCallback(options.callbacks)(jobId.slice(callbackJobPrefix.length)).pipe(Effect.provide(context))
           : processBurst(options)(jobId).pipe(Effect.provide(context)),
-      tick: (scheduleId) => runScheduleTick(scheduleId).pipe(Effect.provide(context))
+      tick: (scheduleId) =>
+        scheduleId === maintenanceScheduleId
+          ? runMaintenance(options.maintenance).pipe(Effect.provide(context))
+          : runScheduleTick(scheduleId).pipe(Effect.provide(context))
     })
   })
 

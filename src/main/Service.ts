@@ -4,6 +4,7 @@ import { hostname } from "node:os"
 import { makeJobQueueMemory } from "../adapters/memory/JobQueue.ts"
 import { resyncSchedules, sweepOverdue, workQueue } from "../application/Accumulate.ts"
 import { makeOutboxCallbacks, sweepCallbacks } from "../application/Callbacks.ts"
+import { scheduleMaintenance } from "../application/Maintenance.ts"
 import { WebhookSenderFetch } from "../adapters/outbound/WebhookSender.ts"
 import { MessengerLivchat } from "../adapters/livchat/Messenger.ts"
 import { HttpFetchGuarded } from "../adapters/outbound/HttpFetch.ts"
@@ -98,6 +99,8 @@ export interface ServiceOptions {
   readonly livchatApiKey?: Redacted.Redacted<string> | undefined
   /** `AST_HTTP_ALLOW`: private hosts/CIDRs the `http` node may reach. */
   readonly httpAllow?: ReadonlyArray<string>
+  /** `AST_EXECUTION_RETENTION_DAYS` (default 30): the periodic cleanup purges older executions. */
+  readonly executionRetentionDays?: number
   /** `OPENAI_*` / `ANTHROPIC_*`: the agent's model providers (unset: agent steps fail naming the variables). */
   readonly modelProviders?: ModelProviders
 }
@@ -135,8 +138,10 @@ const Workers = (options: ServiceOptions) =>
       yield* workQueue({
         owner: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`,
         leaseMs: options.leaseMs,
-        callbacks: { secret: options.webhookSecret, maxAttempts: 10, timeoutMs: 10_000 }
+        callbacks: { secret: options.webhookSecret, maxAttempts: 10, timeoutMs: 10_000 },
+        maintenance: { executionRetentionDays: options.executionRetentionDays ?? 30 }
       })
+      yield* scheduleMaintenance.pipe(Effect.catchAll((e) => Effect.logWarning(`maintenance: not scheduled at startup (${e.message})`)))
       yield* resyncSchedules.pipe(Effect.catchAll((e) => Effect.logWarning(`schedules: not registered at startup (${e.message})`)))
       yield* Effect.forkScoped(
         Effect.zip(sweepOverdue(options.sweepGraceMs), sweepCallbacks(options.sweepGraceMs)).pipe(

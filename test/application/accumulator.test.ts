@@ -7,6 +7,8 @@ import { makeJobQueueMemory } from "../../src/adapters/memory/JobQueue.ts"
 import { MemoryRepositories } from "../../src/adapters/memory/Repositories.ts"
 import { makeMemoryWorld } from "../../src/adapters/memory/World.ts"
 import { acceptTrigger, sweepOverdue, workQueue } from "../../src/application/Accumulate.ts"
+import { scheduleMaintenance } from "../../src/application/Maintenance.ts"
+import { Checkpointer } from "../../src/adapters/langgraph/Checkpointer.ts"
 import { createWorkflow } from "../../src/application/Workflows.ts"
 import type { AccumulatorConfig } from "../../src/domain/Accumulator.ts"
 import { Unavailable } from "../../src/domain/errors.ts"
@@ -49,7 +51,7 @@ const TestService = () => Layer.provideMerge(Layer.scoped(JobQueue, makeJobQueue
 
 /** Runs `test` with the service's worker started in the test's scope (closed, and drained, before the layer's). */
 const withWorker = <A, E, R>(test: Effect.Effect<A, E, R>, leaseMs = 30_000) =>
-  Effect.scoped(Effect.zipRight(workQueue({ owner: "worker-1", leaseMs, callbacks: noCallbacks }), test)).pipe(
+  Effect.scoped(Effect.zipRight(workQueue({ owner: "worker-1", leaseMs, callbacks: noCallbacks, maintenance: { executionRetentionDays: 30 } }), test)).pipe(
     Effect.provide(TestService()),
     Effect.provide(WebhookSenderFetch)
   )
@@ -282,7 +284,7 @@ describe("accumulator (§5.1) on the in-process twin", () => {
             failures-- > 0 ? Effect.fail(new Unavailable({ dependency: "database", message: "connection refused" })) : bursts.claim(...args)
         }
       }))
-      yield* workQueue({ owner: "worker-1", leaseMs: 30_000, callbacks: noCallbacks }).pipe(Effect.provide(OneFailedClaim))
+      yield* workQueue({ owner: "worker-1", leaseMs: 30_000, callbacks: noCallbacks, maintenance: { executionRetentionDays: 30 } }).pipe(Effect.provide(OneFailedClaim))
       const answer = yield* say(workflow.id, "oi")
       yield* clockAt(5 * second)
       expect((yield* executionOf(answer.executionId)).status).toBe("pending")
@@ -311,7 +313,7 @@ describe("accumulator (§5.1) on the in-process twin", () => {
       const instance = (owner: string, stop: Deferred.Deferred<void>, started: Deferred.Deferred<JobQueue["Type"]>) =>
         Effect.scoped(Effect.gen(function* () {
           const queue = yield* makeJobQueueMemory({ concurrency: 2, shutdownTimeout: "2 seconds" })
-          yield* workQueue({ owner, leaseMs: 30_000, callbacks: noCallbacks }).pipe(Effect.provideService(JobQueue, queue))
+          yield* workQueue({ owner, leaseMs: 30_000, callbacks: noCallbacks, maintenance: { executionRetentionDays: 30 } }).pipe(Effect.provideService(JobQueue, queue))
           yield* Deferred.succeed(started, queue)
           yield* Deferred.await(stop)
         }))
@@ -385,4 +387,31 @@ describe("accumulator (§5.1) on the in-process twin", () => {
       })),
     { timeout: 120_000, fastCheck: { numRuns: 50 } }
   )
+})
+
+describe("the periodic cleanup", () => {
+  it.effect("runs on its schedule: idle thread memory is erased after its ttl, message ids are forgotten after 24 h", () =>
+    withWorker(Effect.gen(function* () {
+      const hour = 3_600_000
+      const checkpointer = yield* Checkpointer
+      yield* checkpointer.touch({ organizationId: ORG, threadId: "idle" }, new Date(hour))
+      yield* checkpointer.touch({ organizationId: ORG, threadId: "busy" }, new Date(48 * hour))
+      const workflow = yield* accumulating(typing)
+      const bursts = yield* Bursts
+      const arrive = (at: number) =>
+        bursts.append(
+          { organizationId: ORG, workflowId: workflow.id, threadId: "dup" },
+          { messages: [{ id: "wamid-once", content: "oi", type: "text" }], sender: undefined, context: {}, sealedSecret: null, workflowVersion: workflow.version },
+          effectiveAccumulator(workflow),
+          new Date(at)
+        )
+      expect((yield* arrive(0))._tag).toBe("Accepted")
+      yield* scheduleMaintenance
+      yield* TestClock.adjust(2 * hour)
+      expect(yield* checkpointer.expired(new Date(2 * hour), 10)).toEqual([])
+      expect(yield* checkpointer.expired(new Date(49 * hour), 10)).toEqual([{ organizationId: ORG, threadId: "busy" }])
+      expect((yield* arrive(2 * hour))._tag).toBe("Duplicate")
+      yield* TestClock.adjust(23 * hour)
+      expect((yield* arrive(25 * hour))._tag).toBe("Accepted")
+    })))
 })
