@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto"
 import { ApiKeyRepo } from "../../ports/ApiKeyRepo.ts"
 import { Bursts } from "../../ports/Bursts.ts"
 import { ExecutionRepo } from "../../ports/ExecutionRepo.ts"
+import { KnowledgeBase } from "../../ports/KnowledgeBase.ts"
 import { SecretBox } from "../../ports/SecretBox.ts"
 import { Store } from "../../ports/Store.ts"
 import { ThreadRepo } from "../../ports/ThreadRepo.ts"
@@ -14,6 +15,7 @@ import { makeApiKeyRepoMemory } from "./ApiKeyRepo.ts"
 import { makeBurstsMemory } from "./Bursts.ts"
 import { CallbackOutbox, makeCallbackOutboxMemory } from "./CallbackOutbox.ts"
 import { makeExecutionRepoMemory } from "./ExecutionRepo.ts"
+import { makeKnowledgeBaseMemory } from "./KnowledgeBase.ts"
 import { makeStoreMemory } from "./Store.ts"
 import { makeThreadRepoMemory } from "./ThreadRepo.ts"
 import { makeWorkflowRepoMemory } from "./WorkflowRepo.ts"
@@ -32,7 +34,8 @@ export const MemoryRepositories = Layer.merge(AgentMemoryInProcess, Layer.effect
       Context.add(ThreadRepo, makeThreadRepoMemory()),
       Context.add(Store, makeStoreMemory()),
       Context.add(SecretBox, makeSecretBox(randomBytes(32))),
-      Context.add(CallbackOutbox, makeCallbackOutboxMemory())
+      Context.add(CallbackOutbox, makeCallbackOutboxMemory()),
+      Context.add(KnowledgeBase, makeKnowledgeBaseMemory())
     )
   })
 ))

@@ -1,4 +1,6 @@
 import { PGlite } from "@electric-sql/pglite"
+import { unaccent } from "@electric-sql/pglite/contrib/unaccent"
+import { vector } from "@electric-sql/pglite-pgvector"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import type { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
@@ -77,7 +79,9 @@ export const EmbeddedDatabase = (dataDir: string) => {
     Effect.tryPromise({
       try: async () => {
         mkdirSync(directory, { recursive: true })
-        const db = await PGlite.create(directory)
+        // unaccent and pgvector are in the bundle: knowledge search matches "horarios" to "horários", and is
+        // hybrid when an embeddings model is configured.
+        const db = await PGlite.create(directory, { extensions: { unaccent, vector } })
         const socket = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 4 })
         await socket.start()
         return { db, socket, port: Number(socket.getServerConn().split(":").pop()) }

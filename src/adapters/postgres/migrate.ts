@@ -3,9 +3,10 @@ import { Effect } from "effect"
 import init from "./migrations/0001_init.ts"
 import bursts from "./migrations/0002_bursts.ts"
 import callbacks from "./migrations/0003_callbacks.ts"
+import knowledge from "./migrations/0004_knowledge.ts"
 import threadMemory from "./migrations/0005_thread_memory.ts"
 
-const all = { "0001_init": init, "0002_bursts": bursts, "0003_callbacks": callbacks, "0005_thread_memory": threadMemory }
+const all = { "0001_init": init, "0002_bursts": bursts, "0003_callbacks": callbacks, "0004_knowledge": knowledge, "0005_thread_memory": threadMemory }
 
 /** Every migration, in order. Never edit one that has shipped: add the next. */
 const migrations = Migrator.fromRecord(all)
