@@ -36,10 +36,10 @@ import type { ThreadMemory } from "../ports/ThreadMemory.ts"
 import { KnowledgeBaseMemory } from "../adapters/memory/KnowledgeBase.ts"
 import { MessengerLog } from "../adapters/memory/Messenger.ts"
 import { makeReadiness } from "../adapters/http/Readiness.ts"
-import { HttpServerLive } from "../adapters/http/Server.ts"
+import { HttpServerLive, operationsPaths } from "../adapters/http/Server.ts"
 import { BackgroundRuns } from "../application/BackgroundRuns.ts"
 import { Persistence } from "./persistence.ts"
-import { ServerSettings } from "./settings.ts"
+import { type Role, ServerSettings } from "./settings.ts"
 
 /**
  * The in-process adapters that later issues replace: the EventBus (Redis), the log messenger and
@@ -103,6 +103,8 @@ export interface ServiceOptions {
   readonly executionRetentionDays?: number
   /** `OPENAI_*` / `ANTHROPIC_*`: the agent's model providers (unset: agent steps fail naming the variables). */
   readonly modelProviders?: ModelProviders
+  /** `AST_ROLE`: `api` runs no queued work, `worker` serves only the operations endpoints; `all` (the default) both. */
+  readonly role?: Role
 }
 
 /** No provider configured: every agent step fails with a message naming the variables to set. */
@@ -134,6 +136,8 @@ export const RedisShared = (url: Redacted.Redacted<string>, options: Pick<Servic
 const Workers = (options: ServiceOptions) =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
+      if (options.role === "api") return yield* Effect.logInfo("role: api: takes requests; queued work, sweeps and schedules run on worker instances")
+      if (options.role === "worker") yield* Effect.logInfo(`role: worker: runs queued work; serves only ${operationsPaths.join(", ")}`)
       if (options.webhookSecret === undefined) yield* Effect.logWarning("callbacks: AST_WEBHOOK_SECRET is not set; callbacks are sent unsigned")
       yield* workQueue({
         owner: `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`,
@@ -159,7 +163,7 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
   readiness: Layer.Layer<Readiness, E2, R2>,
   queue: Layer.Layer<Shared, E3, R3>
 ) =>
-  HttpServerLive(options).pipe(
+  HttpServerLive({ ...options, ...(options.role === "worker" ? { servedPaths: operationsPaths } : {}) }).pipe(
     Layer.provide(Layer.succeed(RateLimitPerMinute, options.rateLimitPerMinute)),
     Layer.provide(DrainOnShutdown(options.shutdownTimeoutSeconds)),
     Layer.provideMerge(Workers(options)),

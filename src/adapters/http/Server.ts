@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
+import { type HttpApp, HttpApiBuilder, HttpApiScalar, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer, type Redacted } from "effect"
 import { createServer } from "node:http"
@@ -11,6 +11,7 @@ import { SystemHandlers } from "./handlers/system.ts"
 import { ThreadsHandlers } from "./handlers/threads.ts"
 import { WorkflowsHandlers } from "./handlers/workflows.ts"
 import { problemMiddleware, type Route } from "./problemMiddleware.ts"
+import { problemBody } from "./problems.ts"
 
 /** Every endpoint's method and path, for 405 answers. */
 export const routes: ReadonlyArray<Route> = Object.values(AstApi.groups).flatMap((group) =>
@@ -24,19 +25,49 @@ export const ApiLive = (adminToken: Redacted.Redacted<string> | undefined) =>
     Layer.provide([ApiKeyAuthLive, AdminAuthLive(adminToken)])
   )
 
+/** What an instance that runs queued work only (`AST_ROLE=worker`) serves: what orchestrators probe. */
+export const operationsPaths: ReadonlyArray<string> = ["/health", "/ready", "/metrics"]
+
+const pathOf = (target: string) => {
+  try {
+    return new URL(target, "http://ast").pathname
+  } catch {
+    return undefined
+  }
+}
+
+/** Only `paths` are served; anything else answers 404 as if the route did not exist. */
+const servingOnly = (paths: ReadonlyArray<string>) => <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    paths.includes(pathOf(request.url) ?? "")
+      ? app
+      : Effect.succeed(HttpServerResponse.unsafeJson(
+        problemBody(404, "not_found", `this instance runs queued work only (AST_ROLE=worker); it serves ${paths.join(", ")}`),
+        { status: 404 }
+      )))
+
 /**
  * Like `HttpApiBuilder.serve`, with the problem normaliser wrapped around the app itself: a server
  * middleware runs after the response is already written, so it could not rewrite it.
  */
-const serveWithProblems = HttpApiBuilder.httpApp.pipe(
-  Effect.map((app) => HttpServer.serve(problemMiddleware(routes)(app))),
-  Layer.unwrapEffect,
-  Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
-)
+const serveWithProblems = (servedPaths: ReadonlyArray<string> | undefined) =>
+  HttpApiBuilder.httpApp.pipe(
+    Effect.map((app) => HttpServer.serve(problemMiddleware(routes)(servedPaths === undefined ? app : servingOnly(servedPaths)(app)))),
+    Layer.unwrapEffect,
+    Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
+  )
 
-/** The API served over HTTP at `/`, with `/openapi.json` and `/docs`, every error as problem+json. */
-export const HttpServerLive = (options: { readonly port: number; readonly host: string; readonly adminToken: Redacted.Redacted<string> | undefined }) =>
-  serveWithProblems.pipe(
+/**
+ * The API served over HTTP at `/`, with `/openapi.json` and `/docs`, every error as problem+json;
+ * with `servedPaths`, only those paths (the rest answers 404).
+ */
+export const HttpServerLive = (options: {
+  readonly port: number
+  readonly host: string
+  readonly adminToken: Redacted.Redacted<string> | undefined
+  readonly servedPaths?: ReadonlyArray<string>
+}) =>
+  serveWithProblems(options.servedPaths).pipe(
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(ApiLive(options.adminToken)),
