@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { Config, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import { hostname } from "node:os"
 import { makeJobQueueMemory } from "../adapters/memory/JobQueue.ts"
 import { resyncSchedules, sweepOverdue, workQueue } from "../application/Accumulate.ts"
@@ -39,7 +39,8 @@ import { makeReadiness } from "../adapters/http/Readiness.ts"
 import { HttpServerLive, operationsPaths } from "../adapters/http/Server.ts"
 import { BackgroundRuns } from "../application/BackgroundRuns.ts"
 import { Persistence } from "./persistence.ts"
-import { type Role, ServerSettings } from "./settings.ts"
+import { ModelSettings } from "./modelSettings.ts"
+import { PersistenceSettings, type Role, ServerSettings } from "./settings.ts"
 
 /**
  * The in-process adapters that later issues replace: the EventBus (Redis), the log messenger and
@@ -187,9 +188,11 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
  * `Persistence` appears twice but is built once: a layer is shared by reference within one build.
  */
 export const ServiceLive = Layer.unwrapEffect(
-  Effect.map(ServerSettings, (settings) => {
+  Effect.map(Config.all([ServerSettings, ModelSettings, PersistenceSettings]), ([settings, modelProviders, persistence]) => {
     const options = {
       ...settings,
+      modelProviders,
+      executionRetentionDays: persistence.executionRetentionDays,
       adminToken: Option.getOrUndefined(settings.adminToken),
       callbackUrl: Option.getOrUndefined(settings.callbackUrl),
       livchatApiUrl: Option.getOrUndefined(settings.livchatApiUrl),
