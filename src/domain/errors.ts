@@ -61,3 +61,7 @@ export class RunRefused extends Schema.TaggedError<RunRefused>()("RunRefused", {
   code: Schema.Literal("workflow_inactive", "trigger_not_allowed"),
   message: Schema.String
 }) {}
+
+export class DocumentNotFound extends Schema.TaggedError<DocumentNotFound>()("DocumentNotFound", {
+  documentId: Schema.String
+}) {}

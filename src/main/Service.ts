@@ -26,6 +26,7 @@ import type { Readiness } from "../adapters/http/Readiness.ts"
 import type { ApiKeyRepo } from "../ports/ApiKeyRepo.ts"
 import type { ExecutionRepo } from "../ports/ExecutionRepo.ts"
 import type { Store } from "../ports/Store.ts"
+import type { KnowledgeBase } from "../ports/KnowledgeBase.ts"
 import type { ThreadRepo } from "../ports/ThreadRepo.ts"
 import type { WorkflowRepo } from "../ports/WorkflowRepo.ts"
 import { EventBusMemory } from "../adapters/memory/EventBus.ts"
@@ -33,7 +34,6 @@ import { AgentModelLangGraph } from "../adapters/langgraph/AgentModel.ts"
 import type { ModelProviders } from "../adapters/langgraph/chatModel.ts"
 import type { Checkpointer } from "../adapters/langgraph/Checkpointer.ts"
 import type { ThreadMemory } from "../ports/ThreadMemory.ts"
-import { KnowledgeBaseMemory } from "../adapters/memory/KnowledgeBase.ts"
 import { MessengerLog } from "../adapters/memory/Messenger.ts"
 import { makeReadiness } from "../adapters/http/Readiness.ts"
 import { HttpServerLive, operationsPaths } from "../adapters/http/Server.ts"
@@ -46,7 +46,7 @@ import { PersistenceSettings, type Role, ServerSettings } from "./settings.ts"
  * The in-process adapters that later issues replace: the EventBus (Redis), the log messenger and
  * in-memory callbacks (LivChat), no outbound HTTP (the SSRF-guarded client), no model (LangGraph).
  */
-const InProcess = Layer.mergeAll(WebhookSenderFetch, KnowledgeBaseMemory)
+const InProcess = Layer.mergeAll(WebhookSenderFetch)
 
 /** Readiness: the database answers a trivial query. */
 const ReadinessLive = Layer.unwrapEffect(
@@ -209,4 +209,4 @@ export const ServiceLive = Layer.unwrapEffect(
 )
 
 /** Every repository the service needs. */
-export type Repositories = WorkflowRepo | ExecutionRepo | ApiKeyRepo | ThreadRepo | Store | Bursts | SecretBox | CallbackOutbox | ThreadMemory | Checkpointer
+export type Repositories = WorkflowRepo | ExecutionRepo | ApiKeyRepo | ThreadRepo | Store | Bursts | SecretBox | CallbackOutbox | ThreadMemory | Checkpointer | KnowledgeBase

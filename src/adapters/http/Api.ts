@@ -1,6 +1,7 @@
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { JSONSchema, Schema } from "effect"
 import { Execution, ExecutionError, ExecutionStatus } from "../../domain/Execution.ts"
+import { KnowledgeDocument, KnowledgeHit } from "../../domain/Knowledge.ts"
 import { RunRequest } from "../../domain/RunRequest.ts"
 import { Message, Thread } from "../../domain/Thread.ts"
 import { Workflow, WorkflowDocument } from "../../domain/Workflow.ts"
@@ -121,6 +122,40 @@ export class ThreadsApi extends HttpApiGroup.make("threads")
   .prefix("/api/v1")
   .annotate(OpenApi.Title, "Threads") {}
 
+// Knowledge ---------------------------------------------------------------------------------------
+/** Text that holds something besides whitespace (its length is bounded by the body limit, or by `maxLength`). */
+const Text = Schema.String.pipe(Schema.filter((text) => text.trim().length > 0 || "must not be empty or only whitespace"))
+const Collection = Schema.NonEmptyTrimmedString.pipe(Schema.maxLength(100))
+/** A bad body is answered with every problem, not only the first (CONTRACT §3). */
+const everyIssue = { parseOptions: { errors: "all" } } as const
+
+export class KnowledgeApi extends HttpApiGroup.make("knowledge")
+  .add(HttpApiEndpoint.post("addDocument", "/knowledge/documents")
+    .setPayload(Schema.Struct({
+      title: Text.pipe(Schema.maxLength(500)),
+      content: Text,
+      collection: optional(Collection),
+      metadata: optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+    }).annotations(everyIssue))
+    .addSuccess(Schema.Struct({ id: Schema.String, chunks: Schema.Int }), { status: 201 })
+    .annotate(OpenApi.Description, "Adds a document (to the `default` collection unless named), split into overlapping chunks for search"))
+  .add(HttpApiEndpoint.get("listDocuments", "/knowledge/documents")
+    .setUrlParams(Schema.Struct({ collection: optional(Schema.String) }))
+    .addSuccess(Schema.Struct({ items: Schema.Array(KnowledgeDocument) }))
+    .annotate(OpenApi.Description, "The organization's documents, newest first; only one collection's with ?collection="))
+  .add(HttpApiEndpoint.del("deleteDocument", "/knowledge/documents/:id").setPath(Id).addSuccess(Schema.Void))
+  .add(HttpApiEndpoint.post("search", "/knowledge/search")
+    .setPayload(Schema.Struct({
+      query: Text.pipe(Schema.maxLength(2000)),
+      k: optional(Schema.Int.pipe(Schema.between(1, 50))),
+      collection: optional(Collection)
+    }).annotations(everyIssue))
+    .addSuccess(Schema.Struct({ items: Schema.Array(KnowledgeHit) }))
+    .annotate(OpenApi.Description, "The k (default 5) best chunks, best first: full-text search in Portuguese and English, hybrid with pgvector when AST_EMBEDDINGS_MODEL is set"))
+  .middleware(ApiKeyAuth)
+  .prefix("/api/v1")
+  .annotate(OpenApi.Title, "Knowledge") {}
+
 // Operations --------------------------------------------------------------------------------------
 export class SystemApi extends HttpApiGroup.make("system")
   .add(HttpApiEndpoint.get("health", "/health").addSuccess(Schema.Struct({ status: Schema.Literal("ok") })))
@@ -135,6 +170,7 @@ export class AstApi extends HttpApi.make("ast")
   .add(RunsApi)
   .add(ExecutionsApi)
   .add(ThreadsApi)
+  .add(KnowledgeApi)
   .addError(BadRequest)
   .addError(NotFound)
   .addError(MethodNotAllowed)

@@ -6,6 +6,7 @@ import { AstApi } from "./Api.ts"
 import { AdminAuthLive, ApiKeyAuthLive } from "./Authentication.ts"
 import { AdminHandlers } from "./handlers/admin.ts"
 import { ExecutionsHandlers } from "./handlers/executions.ts"
+import { KnowledgeHandlers } from "./handlers/knowledge.ts"
 import { RunsHandlers } from "./handlers/runs.ts"
 import { SystemHandlers } from "./handlers/system.ts"
 import { ThreadsHandlers } from "./handlers/threads.ts"
@@ -21,7 +22,7 @@ export const routes: ReadonlyArray<Route> = Object.values(AstApi.groups).flatMap
 /** The API with its handlers and authentication; needs the ports and use-case services. */
 export const ApiLive = (adminToken: Redacted.Redacted<string> | undefined) =>
   HttpApiBuilder.api(AstApi).pipe(
-    Layer.provide([SystemHandlers, AdminHandlers, WorkflowsHandlers, RunsHandlers, ExecutionsHandlers, ThreadsHandlers]),
+    Layer.provide([SystemHandlers, AdminHandlers, WorkflowsHandlers, RunsHandlers, ExecutionsHandlers, ThreadsHandlers, KnowledgeHandlers]),
     Layer.provide([ApiKeyAuthLive, AdminAuthLive(adminToken)])
   )
 

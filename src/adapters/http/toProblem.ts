@@ -1,11 +1,11 @@
 import { Effect } from "effect"
 import type {
-  ApiKeyNotFound, ExecutionNotFound, RunRefused, ThreadNotFound, Unavailable, WorkflowNotFound
+  ApiKeyNotFound, DocumentNotFound, ExecutionNotFound, RunRefused, ThreadNotFound, Unavailable, WorkflowNotFound
 } from "../../domain/errors.ts"
 import type { ValidationFailed } from "../../domain/Issue.ts"
 import { badRequest, conflict, notFound, unavailable } from "./problems.ts"
 
-type DomainError = ValidationFailed | WorkflowNotFound | ExecutionNotFound | ThreadNotFound | ApiKeyNotFound | RunRefused | Unavailable
+type DomainError = ValidationFailed | WorkflowNotFound | ExecutionNotFound | ThreadNotFound | ApiKeyNotFound | DocumentNotFound | RunRefused | Unavailable
 
 /** The one table from domain errors to problem responses (CONTRACT §3). */
 export const toProblem = (error: DomainError) => {
@@ -20,6 +20,8 @@ export const toProblem = (error: DomainError) => {
       return notFound(`no thread ${error.threadId} in your organization`)
     case "ApiKeyNotFound":
       return notFound(`no live API key ${error.apiKeyId}`)
+    case "DocumentNotFound":
+      return notFound(`no document ${error.documentId} in your organization's knowledge base`)
     case "RunRefused":
       return conflict(error.code, error.message)
     case "Unavailable":
