@@ -5,6 +5,15 @@ import { EmbeddedDatabase, PostgresDatabase } from "../adapters/postgres/Databas
 import { PostgresRepositories } from "../adapters/postgres/Repositories.ts"
 import { isEmbedded, PersistenceSettings } from "./settings.ts"
 
+const databaseOf = (settings: PersistenceSettings) =>
+  Option.match(settings.databaseUrl, {
+    onNone: () => EmbeddedDatabase(settings.dataDir),
+    onSome: (url) => PostgresDatabase(url)
+  })
+
+/** The database alone, migrated when built (`npm run migrate`): PostgreSQL at `DATABASE_URL`, else PGlite. */
+export const DatabaseLive = Layer.unwrapEffect(Effect.map(PersistenceSettings, databaseOf))
+
 /**
  * The system of record as configured (CONTRACT §1): PostgreSQL at `DATABASE_URL`, else embedded PGlite
  * under `AST_DATA_DIR`; every repository on it; and the SecretBox with `AST_ENCRYPTION_KEY` (generated
@@ -18,10 +27,6 @@ export const Persistence = Layer.unwrapEffect(
       dataDir: settings.dataDir,
       isEmbedded: isEmbedded(settings)
     })
-    const database = Option.match(settings.databaseUrl, {
-      onNone: () => EmbeddedDatabase(settings.dataDir),
-      onSome: (url) => PostgresDatabase(url)
-    })
-    return Layer.merge(PostgresRepositories.pipe(Layer.provideMerge(database)), SecretBoxAesGcm(key))
+    return Layer.merge(PostgresRepositories.pipe(Layer.provideMerge(databaseOf(settings))), SecretBoxAesGcm(key))
   })
 )
