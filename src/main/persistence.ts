@@ -3,6 +3,7 @@ import { loadEncryptionKey } from "../adapters/crypto/encryptionKey.ts"
 import { SecretBoxAesGcm } from "../adapters/crypto/SecretBox.ts"
 import { EmbeddedDatabase, PostgresDatabase } from "../adapters/postgres/Database.ts"
 import { PostgresRepositories } from "../adapters/postgres/Repositories.ts"
+import { EmbeddingsFromSettings } from "./embeddings.ts"
 import { isEmbedded, PersistenceSettings } from "./settings.ts"
 
 const databaseOf = (settings: PersistenceSettings) =>
@@ -17,7 +18,8 @@ export const DatabaseLive = Layer.unwrapEffect(Effect.map(PersistenceSettings, d
 /**
  * The system of record as configured (CONTRACT §1): PostgreSQL at `DATABASE_URL`, else embedded PGlite
  * under `AST_DATA_DIR`; every repository on it; and the SecretBox with `AST_ENCRYPTION_KEY` (generated
- * into `AST_DATA_DIR` when embedded, required with `DATABASE_URL`). The startup log names the database.
+ * into `AST_DATA_DIR` when embedded, required with `DATABASE_URL`). The startup log names the database
+ * and, with `AST_EMBEDDINGS_MODEL`, whether knowledge search is hybrid.
  */
 export const Persistence = Layer.unwrapEffect(
   Effect.gen(function* () {
@@ -27,6 +29,8 @@ export const Persistence = Layer.unwrapEffect(
       dataDir: settings.dataDir,
       isEmbedded: isEmbedded(settings)
     })
-    return Layer.merge(PostgresRepositories.pipe(Layer.provideMerge(databaseOf(settings))), SecretBoxAesGcm(key))
+    // The knowledge base embeds with the configured model, if any (AST_EMBEDDINGS_MODEL).
+    const repositories = PostgresRepositories.pipe(Layer.provide(EmbeddingsFromSettings), Layer.provideMerge(databaseOf(settings)))
+    return Layer.merge(repositories, SecretBoxAesGcm(key))
   })
 )

@@ -2,6 +2,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Config, ConfigError, Effect, Either, Logger, Option, Schema } from "effect"
 import { JsonLines } from "./jsonLines.ts"
 import { problemLine, settingProblems } from "./settingProblems.ts"
+import { EmbeddingsSettings } from "./embeddings.ts"
 import { ModelSettings } from "./modelSettings.ts"
 import { LogSettings, PersistenceSettings, ServerSettings } from "./settings.ts"
 
@@ -12,7 +13,7 @@ import { LogSettings, PersistenceSettings, ServerSettings } from "./settings.ts"
  * quotes a secret), and add it to this list. A group read only inside a layer is still reported one line
  * per problem, but only after the groups listed here have passed.
  */
-export const everySetting: ReadonlyArray<Config.Config<unknown>> = [ServerSettings, PersistenceSettings, LogSettings, ModelSettings]
+export const everySetting: ReadonlyArray<Config.Config<unknown>> = [ServerSettings, PersistenceSettings, LogSettings, ModelSettings, EmbeddingsSettings]
 
 /** The startup was refused and every reason already logged. */
 class StartupRefused extends Schema.TaggedError<StartupRefused>()("StartupRefused", {}) {}
