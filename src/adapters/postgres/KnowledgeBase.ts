@@ -1,11 +1,11 @@
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Either, Layer, Option } from "effect"
+import { Duration, Effect, Either, Layer, Option } from "effect"
 import type { KnowledgeDocument, KnowledgeHit } from "../../domain/Knowledge.ts"
 import { Embeddings } from "../../ports/Embeddings.ts"
 import { KnowledgeBase } from "../../ports/KnowledgeBase.ts"
 import { splitIntoChunks } from "../splitIntoChunks.ts"
 import { enableKnowledgeVectors, vectorText } from "./knowledgeVectors.ts"
-import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
+import { asJson, iso, orUnavailable, QueryTimeout } from "./orUnavailable.ts"
 
 interface DocumentRow {
   readonly id: string
@@ -133,7 +133,11 @@ export const makeKnowledgeBasePg = Effect.gen(function* () {
             }
             return inserted
           })
-        ).pipe(orUnavailable("KnowledgeBase.store"))
+        ).pipe(
+          orUnavailable("KnowledgeBase.store"),
+          // A large document is thousands of rows to index: its time limit grows with its size (one per 250 chunks).
+          Effect.provideServiceEffect(QueryTimeout, Effect.map(QueryTimeout, (limit) => Duration.times(limit, Math.ceil(chunks.length / 250))))
+        )
         return documentOf(rows[0]!)
       }).pipe(Effect.withSpan("KnowledgeBase.add")),
 
