@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
+import { execFileSync } from "node:child_process"
 import { freshDatabaseUrl, skipServices } from "../support/databases.ts"
 import { call, clusterEnv, type Instance, startInstance, stopInstance } from "../support/instances.ts"
 
@@ -34,6 +35,11 @@ describe.skipIf(skipServices)("AST_ROLE (CONTRACT §1): api instances take reque
     Effect.gen(function* () {
       const databaseUrl = yield* freshDatabaseUrl
       const env = clusterEnv(Redacted.value(databaseUrl), redisUrl)
+      // Afterwards, this run's keys (its prefix is its own) are removed from Redis.
+      yield* Effect.addFinalizer(() => Effect.sync(() => {
+        const keys = execFileSync("redis-cli", ["-u", redisUrl, "--scan", "--pattern", `${env.AST_REDIS_PREFIX}:*`], { encoding: "utf8" }).split("\n").filter((k) => k !== "")
+        if (keys.length > 0) execFileSync("redis-cli", ["-u", redisUrl, "DEL", ...keys])
+      }))
       const start = (role: "api" | "worker") =>
         Effect.acquireRelease(Effect.promise(() => startInstance(role, { ...env, AST_ROLE: role })), (i) => Effect.promise(() => stopInstance(i, "SIGKILL")))
       const api = yield* start("api")
