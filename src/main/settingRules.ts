@@ -22,21 +22,18 @@ export const refuseVariable = <A>(name: string, problem: string): Either.Either<
 
 const got = (text: string) => `(got ${JSON.stringify(text)})`
 
-/** What a secret URL was, without its value: its scheme only. */
-const gotSecretUrl = (text: string) => {
-  try {
-    return `(got a ${JSON.stringify(new URL(text).protocol)} URL; the value is not shown)`
-  } catch {
-    return "(got something that is not a URL; the value is not shown)"
-  }
-}
-
 const schemeOf = (text: string) => {
   try {
     return new URL(text).protocol
   } catch {
     return undefined
   }
+}
+
+/** What a secret URL was, without its value: its scheme only. */
+const gotSecretUrl = (text: string) => {
+  const scheme = schemeOf(text)
+  return scheme === undefined ? "(got something that is not a URL; the value is not shown)" : `(got a ${JSON.stringify(scheme)} URL; the value is not shown)`
 }
 
 /** A whole number within `min`..`max`, `fallback` when unset. */
