@@ -138,7 +138,7 @@ const startInstance = (name: string, env: Record<string, string>, timeoutMs = 60
         if (line.trim() === "") continue
         lines.push(line)
         if (lines.length > 40) lines.shift()
-        if (/level=(WARN|ERROR|FATAL)/.test(line)) {
+        if (/level=(WARN|ERROR|FATAL)|"level":"(warn|error|fatal)"/i.test(line)) {
           warnings += 1
           if (warned.length < 5) warned.push(line)
         }
