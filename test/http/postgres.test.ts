@@ -28,6 +28,13 @@ describe.skipIf(skipServices)("the HTTP API on PostgreSQL", () => {
         const done = yield* client.runs.execute({ path: { id: wf.id }, payload: { threadId: "t1", input: { messages: [{ content: "oi" }] } } })
         expect(done).toMatchObject({ status: "completed", output: { t: { said: "oi" } } })
         expect((yield* client.executions.get({ path: { id: done.executionId } })).steps).toHaveLength(2)
+        // An id that is not a UUID names nothing: 404, not a database error.
+        for (const path of ["/api/v1/workflows/not-a-uuid", "/api/v1/executions/not-a-uuid", "/api/v1/executions?workflowId=not-a-uuid"]) {
+          const answer = yield* raw(path, { key })
+          expect([path, answer.status]).toEqual([path, path.includes("?") ? 200 : 404])
+        }
+        expect((yield* raw("/api/v1/workflows/not-a-uuid", { key, method: "DELETE" })).status).toBe(404)
+        expect((yield* raw("/api/v1/executions/not-a-uuid", { key, method: "DELETE" })).status).toBe(404)
 
         proxy.set("refuse")
         const down = yield* raw("/api/v1/workflows", { key }).pipe(Effect.timeout("10 seconds"))

@@ -2,6 +2,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
 import { type ApiKeyRecord, ApiKeyRepo } from "../../ports/ApiKeyRepo.ts"
 import { iso, orUnavailable } from "./orUnavailable.ts"
+import { isUuid } from "./uuid.ts"
 
 interface ApiKeyRow {
   readonly id: string
@@ -52,7 +53,7 @@ export const makeApiKeyRepoPg = Effect.gen(function* () {
         orUnavailable("ApiKeyRepo.list")
       ),
     revoke: (id) =>
-      sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${id} AND revoked_at IS NULL RETURNING id`.pipe(
+      !isUuid(id) ? Effect.succeed(false) : sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${id} AND revoked_at IS NULL RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
         orUnavailable("ApiKeyRepo.revoke")
       )

@@ -4,6 +4,7 @@ import { type Execution, type ExecutionStatus, isFinalStatus, type Step } from "
 import { ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
 import { decodeCursor, encodeCursor } from "../memory/cursor.ts"
 import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
+import { isUuid } from "./uuid.ts"
 
 interface ExecutionRow {
   readonly id: string
@@ -103,7 +104,7 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
         WHERE execution_steps.organization_id = EXCLUDED.organization_id`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.recordStep")),
 
     get: (organizationId, id) =>
-      Effect.gen(function* () {
+      !isUuid(id) ? Effect.succeed(Option.none()) : Effect.gen(function* () {
         const rows = yield* sql<ExecutionRow & { input: unknown; output: unknown }>`
           SELECT e.*, d.input, d.output FROM executions e JOIN execution_data d ON d.execution_id = e.id
           WHERE e.id = ${id} AND e.organization_id = ${organizationId} AND e.deleted_at IS NULL`
@@ -115,7 +116,7 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
       }).pipe(orUnavailable("ExecutionRepo.get")),
 
     list: (q) =>
-      Effect.gen(function* () {
+      q.workflowId !== undefined && !isUuid(q.workflowId) ? Effect.succeed({ items: [], nextCursor: null }) : Effect.gen(function* () {
         const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
         const filters = [
           sql`organization_id = ${q.organizationId}`,
@@ -133,7 +134,7 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
       }).pipe(orUnavailable("ExecutionRepo.list")),
 
     remove: (organizationId, id) =>
-      sql`UPDATE executions SET deleted_at = now()
+      !isUuid(id) ? Effect.succeed(false) : sql`UPDATE executions SET deleted_at = now()
           WHERE id = ${id} AND organization_id = ${organizationId} AND deleted_at IS NULL RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
         orUnavailable("ExecutionRepo.remove")

@@ -6,6 +6,7 @@ import { KnowledgeBase } from "../../ports/KnowledgeBase.ts"
 import { splitIntoChunks } from "../splitIntoChunks.ts"
 import { enableKnowledgeVectors, vectorText } from "./knowledgeVectors.ts"
 import { asJson, iso, orUnavailable, QueryTimeout } from "./orUnavailable.ts"
+import { isUuid } from "./uuid.ts"
 
 interface DocumentRow {
   readonly id: string
@@ -29,7 +30,6 @@ const documentOf = (r: DocumentRow): KnowledgeDocument => ({
 
 const hitOf = (r: HitRow): KnowledgeHit => ({ documentId: r.document_id, title: r.title, content: r.content, score: Number(r.score) })
 
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)
 
 /** How many candidates each ranking gives to the fusion. */
 const fusionPool = 50

@@ -4,6 +4,7 @@ import { Workflow } from "../../domain/Workflow.ts"
 import { WorkflowRepo } from "../../ports/WorkflowRepo.ts"
 import { decodeCursor, encodeCursor } from "../memory/cursor.ts"
 import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
+import { isUuid } from "./uuid.ts"
 
 interface WorkflowRow {
   readonly id: string
@@ -48,7 +49,7 @@ export const makeWorkflowRepoPg = Effect.gen(function* () {
       }).pipe(Effect.asVoid, orUnavailable("WorkflowRepo.save")),
 
     get: (organizationId, id) =>
-      sql<WorkflowRow>`
+      !isUuid(id) ? Effect.succeed(Option.none()) : sql<WorkflowRow>`
         SELECT * FROM workflows WHERE id = ${id} AND organization_id = ${organizationId} AND deleted_at IS NULL`.pipe(
         Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), workflowOf)),
         orUnavailable("WorkflowRepo.get")
@@ -76,7 +77,7 @@ export const makeWorkflowRepoPg = Effect.gen(function* () {
         orUnavailable("WorkflowRepo.listScheduled")
       ),
     remove: (organizationId, id) =>
-      sql`UPDATE workflows SET deleted_at = now()
+      !isUuid(id) ? Effect.succeed(false) : sql`UPDATE workflows SET deleted_at = now()
           WHERE id = ${id} AND organization_id = ${organizationId} AND deleted_at IS NULL RETURNING id`.pipe(
         Effect.map((rows) => rows.length > 0),
         orUnavailable("WorkflowRepo.remove")
