@@ -10,6 +10,16 @@ export interface CronSchedule {
   readonly timezone?: string
 }
 
+/** Jobs in the queue at one moment, by state. */
+export interface QueueDepth {
+  /** Due but not started (waiting for a free worker). */
+  readonly waiting: number
+  /** Timed for later (a burst still accumulating, a retry, a schedule's next tick). */
+  readonly delayed: number
+  /** Running now. */
+  readonly active: number
+}
+
 /** What a worker does with due jobs and schedule ticks. */
 export interface JobHandlers {
   /** A due job, by id (a burst's execution id, or `callback-<deliveryId>`). */
@@ -27,6 +37,8 @@ export class JobQueue extends Context.Tag("ast/JobQueue")<JobQueue, {
   readonly schedule: (executionId: string, at: Date) => Effect.Effect<void, Unavailable>
   /** Sets (or, with `undefined`, removes) a repeating schedule; its ticks go to `JobHandlers.tick`. */
   readonly setSchedule: (scheduleId: string, schedule: CronSchedule | undefined) => Effect.Effect<void, Unavailable>
+  /** How many jobs wait and run now: across every instance on Redis, this process's in process (for `/metrics`). */
+  readonly depth: Effect.Effect<QueueDepth, Unavailable>
   /** Runs the handlers for due jobs and ticks until the scope closes (then waits for the running ones, up to the shutdown timeout). */
   readonly work: (handlers: JobHandlers) => Effect.Effect<void, Unavailable, Scope.Scope>
 }>() {}

@@ -13,6 +13,8 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
     const jobs = yield* FiberSet.make()
     const due = new Map<string, number>()
     const running = new Set<string>()
+    /** Jobs holding a permit (the others in `running` wait for one). */
+    const active = new Set<string>()
     const again = new Map<string, number>()
     const permits = yield* Effect.makeSemaphore(options.concurrency)
     const handler = yield* Deferred.make<JobHandlers>()
@@ -23,7 +25,11 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
         const handle = (yield* Deferred.await(handler)).job
         due.delete(executionId)
         running.add(executionId)
-        const outcome = yield* permits.withPermits(1)(handle(executionId)).pipe(Effect.ensuring(Effect.sync(() => running.delete(executionId))))
+        const started = Effect.sync(() => active.add(executionId)).pipe(
+          Effect.zipRight(handle(executionId)),
+          Effect.ensuring(Effect.sync(() => active.delete(executionId)))
+        )
+        const outcome = yield* permits.withPermits(1)(started).pipe(Effect.ensuring(Effect.sync(() => running.delete(executionId))))
         const next = again.get(executionId)
         again.delete(executionId)
         const at = outcome._tag === "RetryAt" ? outcome.at.getTime() : undefined
@@ -70,6 +76,11 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
             try: () => CronExpressionParser.parse(spec.cron, spec.timezone === undefined ? {} : { tz: spec.timezone }),
             catch: (e) => new Unavailable({ dependency: "queue", message: `invalid schedule '${spec.cron}': ${String(e)}` })
           }).pipe(Effect.zipRight(FiberMap.run(schedules, scheduleId, repeat(scheduleId, spec))), Effect.asVoid),
+      depth: Effect.map(Clock.currentTimeMillis, (now) => {
+        let delayed = 0
+        for (const at of due.values()) if (at > now) delayed += 1
+        return { waiting: due.size - delayed + running.size - active.size, delayed, active: active.size }
+      }),
       work: (handlers) =>
         Effect.gen(function* () {
           yield* Deferred.succeed(handler, handlers)

@@ -55,6 +55,10 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
             )
           }
         }),
+      depth: redisCall("count queued jobs", async () => {
+        const counts = await queue.getJobCounts("waiting", "prioritized", "delayed", "active")
+        return { waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), delayed: counts.delayed ?? 0, active: counts.active ?? 0 }
+      }),
       work: (handlers) =>
         Effect.gen(function* () {
           const runtime = yield* Effect.runtime<never>()
