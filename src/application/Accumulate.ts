@@ -1,4 +1,5 @@
-import { Clock, Duration, Effect, Fiber, Option, Schedule } from "effect"
+import { Clock, Duration, Effect, Fiber, Metric, Option, Schedule } from "effect"
+import { burstFlushLateness, burstsFlushed, countOne, triggers } from "../domain/metrics.ts"
 import type { RunRequest } from "../domain/RunRequest.ts"
 import { publicContext } from "../domain/RunRequest.ts"
 import { effectiveAccumulator, type Workflow } from "../domain/Workflow.ts"
@@ -33,6 +34,7 @@ export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizat
     effectiveAccumulator(workflow),
     now
   )
+  yield* countOne(triggers, { outcome: result._tag === "Duplicate" ? "duplicate" : "accepted" })
   if (result._tag === "Duplicate") return { status: "duplicate", executionId: result.executionId } satisfies Triggered
   if (result.isNew || result.flushAt.getTime() <= now.getTime()) {
     // The burst is recorded: if the queue is down now, the sweeper schedules it from the database later.
@@ -124,7 +126,10 @@ const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
       return
     }
     const aggregatedInput = burst.aggregatedInput ?? burst.messages.map((m) => m.content).join(burst.separator)
-    yield* executions.recordStep(ref, accumulatorStep(burst, aggregatedInput, flushedAt))
+    const step = accumulatorStep(burst, aggregatedInput, flushedAt)
+    yield* executions.recordStep(ref, step)
+    yield* Metric.increment(burstsFlushed)
+    yield* Metric.update(burstFlushLateness, step.output.latenessMs / 1000)
     const secret = burst.sealedSecret === null ? undefined : yield* (yield* SecretBox).open(burst.sealedSecret).pipe(Effect.option, Effect.map(Option.getOrUndefined))
     const request: RunRequest = {
       threadId,

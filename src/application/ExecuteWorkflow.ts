@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import type { ExecutionError, ExecutionStatus } from "../domain/Execution.ts"
 import type { Graph } from "../domain/Graph.ts"
 import { publicContext, type RunRequest, withAggregatedInput } from "../domain/RunRequest.ts"
@@ -11,6 +11,7 @@ import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
 import { Store } from "../ports/Store.ts"
 import { ThreadRepo } from "../ports/ThreadRepo.ts"
 import type { Unavailable } from "../domain/errors.ts"
+import { countOne, executionDuration, executions as executionsEnded, observe, secondsSince } from "../domain/metrics.ts"
 
 /** The parts of a workflow a run needs. */
 export interface RunnableWorkflow {
@@ -62,6 +63,11 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   const key = { organizationId: workflow.organizationId, threadId: request.threadId }
   const ref = { organizationId: workflow.organizationId, executionId }
   yield* Effect.annotateCurrentSpan({ executionId, threadId: request.threadId, organizationId: workflow.organizationId })
+  const startedNanos = yield* Clock.currentTimeNanos
+  /** `ast_executions_total` and `ast_execution_duration_seconds` for the status the execution ended with. */
+  const recordEnd = (status: ExecutionStatus) =>
+    Effect.flatMap(secondsSince(startedNanos), (seconds) =>
+      Effect.zipRight(countOne(executionsEnded, { status }), observe(executionDuration, { status }, seconds)))
 
   const thread = yield* threads.touch(key)
   if (options.isRecorded === true) yield* executions.setStatus(ref, "running")
@@ -69,6 +75,7 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   if (thread.status === "escalated") {
     yield* executions.setStatus(ref, "skipped", { output: { reason: "thread is escalated to a human" } })
     yield* bus.publish(executionId, { type: "execution", executionId, status: "skipped" })
+    yield* recordEnd("skipped")
     return { executionId, status: "skipped", output: { reason: "thread is escalated to a human" } } satisfies ExecutionOutcome
   }
   yield* bus.publish(executionId, { type: "execution", executionId, status: "running" })
@@ -90,7 +97,8 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
       Effect.ignore(executions.setStatus(ref, "error", { error: { code: "interrupted", message: "the execution was stopped" } })).pipe(
         // Subscribers of its events must see it end.
         Effect.zipRight(bus.publish(executionId, { type: "error", content: "the execution was stopped" })),
-        Effect.zipRight(bus.publish(executionId, { type: "execution", executionId, status: "error" }))
+        Effect.zipRight(bus.publish(executionId, { type: "execution", executionId, status: "error" })),
+        Effect.zipRight(recordEnd("error"))
       )
     )
   )
@@ -100,6 +108,7 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   })
   if (result.error !== undefined) yield* bus.publish(executionId, { type: "error", content: result.error.message })
   yield* bus.publish(executionId, { type: "execution", executionId, status: result.status })
+  yield* recordEnd(result.status)
   yield* (yield* Callbacks).notify({
     event: result.status === "completed" ? "execution.completed" : "execution.failed",
     organizationId: workflow.organizationId,

@@ -5,6 +5,7 @@ import type { Graph } from "../domain/Graph.ts"
 import type { Node } from "../domain/Node.ts"
 import { EventBus } from "../ports/EventBus.ts"
 import { makeJournal } from "./journal.ts"
+import { countSkipped, observedAttempt } from "./nodeTelemetry.ts"
 import type { NodeContext, RunSpec } from "./NodeContext.ts"
 import { type GraphPorts, runHandler } from "./nodes/index.ts"
 import { planOf } from "./plan.ts"
@@ -107,7 +108,8 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
         const step = { id: ctx.stepId, nodeId: node.id, stepName: node.type, attempt, input }
         return bus.publish(spec.executionId, started).pipe(
           Effect.zipRight(journal.step(step, timed)),
-          Effect.tapError(() => bus.publish(spec.executionId, failed))
+          Effect.tapError(() => bus.publish(spec.executionId, failed)),
+          observedAttempt(node, attempt)
         )
       })
       if (node.retry === undefined || node.retry.maxAttempts <= 1) return once
@@ -154,6 +156,7 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
       if (node.type !== "trigger" && fired.length === 0) {
         for (const e of plan.outgoing.get(id)!) settle(e, undefined)
         return journal.skipped({ id: `${id}:0`, nodeId: id, stepName: node.type, attempt: 0, input: null }).pipe(
+          Effect.zipLeft(countSkipped(node)),
           Effect.catchAll((e) => Effect.sync(() => void (failure ??= { code: e.code, message: e.message, nodeId: id })))
         )
       }

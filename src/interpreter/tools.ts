@@ -63,14 +63,15 @@ const runTool = (name: ToolName, args: unknown, ctx: NodeContext, stepId: string
 }
 
 /**
- * The agent's tool runner: each call is its own step (`tool:<name>`, id `<stepId>:tool:<n>`); a failure
- * is logged as an error step and given back to the model as text.
+ * The agent's tool runner: each call is its own step (`tool:<name>`, id `<stepId>:tool:<n>`) and span
+ * (`Tool.<name>`); a failure is logged as an error step and given back to the model as text.
  */
 export const makeToolRunner = (ctx: NodeContext, journal: Journal, nodeId: string, attempt: number) => {
   let calls = 0
   return (name: ToolName, args: Record<string, unknown>) => {
     const stepId = `${ctx.stepId}:tool:${++calls}`
     return journal.step({ id: stepId, nodeId, stepName: `tool:${name}`, attempt, input: args }, runTool(name, args, ctx, stepId)).pipe(
+      Effect.withSpan(`Tool.${name}`, { attributes: { "ast.tool.name": name, "ast.step.id": stepId } }),
       Effect.map((result) => JSON.stringify(result)),
       Effect.catchAll((e) => Effect.succeed(`error: ${e.message}`))
     )

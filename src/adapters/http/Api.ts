@@ -7,6 +7,7 @@ import { Message, Thread } from "../../domain/Thread.ts"
 import { Workflow, WorkflowDocument } from "../../domain/Workflow.ts"
 import { workflowJsonSchema } from "../../domain/workflowJsonSchema.ts"
 import { AdminAuth, ApiKeyAuth } from "./Authentication.ts"
+import { prometheusContentType } from "./prometheusText.ts"
 import { BadRequest, Conflict, InternalError, MethodNotAllowed, NotFound, PayloadTooLarge, ServiceUnavailable, TooManyRequests, Unauthorized } from "./problems.ts"
 
 const optional = <S extends Schema.Schema.All>(s: S) => Schema.optionalWith(s, { exact: true })
@@ -160,6 +161,9 @@ export class KnowledgeApi extends HttpApiGroup.make("knowledge")
 export class SystemApi extends HttpApiGroup.make("system")
   .add(HttpApiEndpoint.get("health", "/health").addSuccess(Schema.Struct({ status: Schema.Literal("ok") })))
   .add(HttpApiEndpoint.get("ready", "/ready").addSuccess(Schema.Struct({ status: Schema.Literal("ready"), checks: Schema.Record({ key: Schema.String, value: Schema.String }) })))
+  .add(HttpApiEndpoint.get("metrics", "/metrics")
+    .addSuccess(HttpApiSchema.Text({ contentType: prometheusContentType }))
+    .annotate(OpenApi.Description, "Prometheus text: requests, triggers, bursts, executions, nodes, agent tokens and latency, queue depth, LivChat retries (README \"Metrics and tracing\")"))
   .annotate(OpenApi.Title, "Operations") {}
 
 /** The whole API as one typed value: the server, the OpenAPI document and the typed client come from it. */

@@ -13,6 +13,7 @@ import { ThreadsHandlers } from "./handlers/threads.ts"
 import { WorkflowsHandlers } from "./handlers/workflows.ts"
 import { problemMiddleware, type Route } from "./problemMiddleware.ts"
 import { problemBody } from "./problems.ts"
+import { recordRequests } from "./requestMetrics.ts"
 
 /** Every endpoint's method and path, for 405 answers. */
 export const routes: ReadonlyArray<Route> = Object.values(AstApi.groups).flatMap((group) =>
@@ -53,7 +54,7 @@ const servingOnly = (paths: ReadonlyArray<string>) => <E, R>(app: HttpApp.Defaul
  */
 const serveWithProblems = (servedPaths: ReadonlyArray<string> | undefined) =>
   HttpApiBuilder.httpApp.pipe(
-    Effect.map((app) => HttpServer.serve(problemMiddleware(routes)(servedPaths === undefined ? app : servingOnly(servedPaths)(app)))),
+    Effect.map((app) => HttpServer.serve(recordRequests(routes)(problemMiddleware(routes)(servedPaths === undefined ? app : servingOnly(servedPaths)(app))))),
     Layer.unwrapEffect,
     Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer])
   )

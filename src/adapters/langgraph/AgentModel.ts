@@ -2,13 +2,15 @@ import { AIMessage, type AIMessageChunk, type BaseMessage, HumanMessage, SystemM
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph"
 import { Clock, Effect, Layer, Runtime, Schema } from "effect"
-import { toolNames, type ToolName } from "../../domain/Agent.ts"
+import { parseModel, toolNames, type ToolName } from "../../domain/Agent.ts"
 import { AgentFailed } from "../../domain/errors.ts"
+import { agentTurnDuration, observe, secondsSince } from "../../domain/metrics.ts"
 import { MemoryConfig } from "../../domain/Memory.ts"
 import { AgentModel, type AgentReply, type AgentTurn, type ToolCall } from "../../ports/AgentModel.ts"
 import { Checkpointer, checkpointThreadId } from "./Checkpointer.ts"
 import { chatModelFor, type ModelProviders } from "./chatModel.ts"
 import { describeFailure } from "./failures.ts"
+import { inSpan, recordModelCall } from "./modelTelemetry.ts"
 import { pastWindow } from "./window.ts"
 import { readStructured, repairPrompt, StructuredOutputInvalid, structuredInstruction } from "./structured.ts"
 import { toolSpecs } from "./toolSpecs.ts"
@@ -41,9 +43,11 @@ const isToolName = (name: string): name is ToolName => (toolNames as ReadonlyArr
  * graph runs on the checkpointer, keyed by organization + thread, and the model sees the last
  * `memory.maxMessages` past messages; with `output`, the final answer is validated (one repair).
  */
-const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpointer["Type"], run: <A>(effect: Effect.Effect<A>, signal: AbortSignal) => Promise<A>) =>
+const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpointer["Type"], runtime: Runtime.Runtime<never>) =>
   (signal: AbortSignal) => {
+    const run = <A>(effect: Effect.Effect<A>, signal: AbortSignal) => Runtime.runPromise(runtime, effect, { signal })
     const { config } = turn
+    const { provider, name } = parseModel(config.model)
     const memory = config.memory ?? defaultMemory
     const toolCalls: Array<ToolCall> = []
     const bound = config.tools.length > 0 && model.bindTools !== undefined ? model.bindTools(toolSpecs(config.tools)) : model
@@ -52,16 +56,22 @@ const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpoint
       .join("\n\n")
     const turnId = turn.turnId ?? crypto.randomUUID()
 
-    const stream = async (messages: ReadonlyArray<BaseMessage>) => {
-      let answer: AIMessageChunk | undefined
-      for await (const chunk of await bound.stream([...messages], { signal })) {
-        const text = chunk.text
-        if (text !== "") await run(turn.onToken(text), signal)
-        answer = answer === undefined ? chunk : answer.concat(chunk)
-      }
-      if (answer === undefined) throw new Error("the model answered nothing")
-      return settled(answer)
-    }
+    /** One model call, as a span (`AgentModel.model`), timed to its first token, its tokens counted. */
+    const stream = (messages: ReadonlyArray<BaseMessage>) =>
+      inSpan(runtime, "AgentModel.model", { "ast.model.provider": provider, "ast.model.name": name }, signal, async () => {
+        const startedMs = performance.now()
+        let timeToFirstTokenMs: number | undefined
+        let answer: AIMessageChunk | undefined
+        for await (const chunk of await bound.stream([...messages], { signal })) {
+          const text = chunk.text
+          if (timeToFirstTokenMs === undefined && (text !== "" || (chunk.tool_call_chunks?.length ?? 0) > 0)) timeToFirstTokenMs = performance.now() - startedMs
+          if (text !== "") await run(turn.onToken(text), signal)
+          answer = answer === undefined ? chunk : answer.concat(chunk)
+        }
+        if (answer === undefined) throw new Error("the model answered nothing")
+        await run(recordModelCall(provider, { timeToFirstTokenMs, usage: answer.usage_metadata }), signal)
+        return settled(answer)
+      })
 
     const callModel = async (state: typeof MessagesAnnotation.State) => {
       const start = state.messages.findIndex((m) => m.id === turnId)
@@ -119,12 +129,14 @@ export const makeAgentModelLangGraph = (providers: ModelProviders) =>
     const service: AgentModel["Type"] = {
       run: Effect.fn("AgentModel.run")(function* (turn) {
         const model = yield* chatModelFor(turn.config, providers)
+        const { provider, name } = parseModel(turn.config.model)
+        yield* Effect.annotateCurrentSpan({ "ast.model.provider": provider, "ast.model.name": name })
         const runtime = yield* Effect.runtime<never>()
-        const run = <A>(effect: Effect.Effect<A>, signal: AbortSignal) => Runtime.runPromise(runtime, effect, { signal })
+        const startedNanos = yield* Clock.currentTimeNanos
         const reply = yield* Effect.tryPromise({
-          try: runTurn(turn, model, checkpointer, run),
+          try: runTurn(turn, model, checkpointer, runtime),
           catch: (e) => new AgentFailed(describeFailure(e, turn.config, providers))
-        })
+        }).pipe(Effect.onExit(() => Effect.flatMap(secondsSince(startedNanos), (seconds) => observe(agentTurnDuration, { provider }, seconds))))
         const memory = turn.config.memory ?? defaultMemory
         if (memory.enabled) {
           const now = yield* Clock.currentTimeMillis

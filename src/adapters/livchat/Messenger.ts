@@ -68,6 +68,7 @@ export const makeLivchatMessenger = (options: LivchatMessengerOptions): Messenge
           ...(request.instanceId === undefined ? {} : { instanceId: request.instanceId })
         },
         what: "LivChat send",
+        operation: "send",
         annotations: { idempotencyKey: request.idempotencyKey },
         read: readMessageId
       }).pipe(Effect.withSpan("Messenger.send", { attributes: { idempotencyKey: request.idempotencyKey } }))
@@ -80,6 +81,7 @@ export const makeLivchatMessenger = (options: LivchatMessengerOptions): Messenge
         path: `/api/v1/instances/${encodeURIComponent(instanceId)}/status`,
         apiKey: key,
         what: `LivChat status of instance '${instanceId}'`,
+        operation: "instance_status",
         annotations: { instanceId },
         read: readStatus
       }).pipe(Effect.withSpan("Messenger.instanceStatus", { attributes: { instanceId } }))

@@ -1,5 +1,6 @@
 import { Clock, Data, Duration, Effect, Either, Ref, Schedule } from "effect"
 import { SendFailed } from "../../domain/errors.ts"
+import { countOne, livchatRetries } from "../../domain/metrics.ts"
 import { livchatErrorText, parseJson } from "./livchatErrorText.ts"
 import { parseRetryAfter } from "./retryAfter.ts"
 
@@ -24,6 +25,8 @@ export interface LivchatCall<A> {
   readonly body?: unknown
   /** What the call does, first in every message: "LivChat send". */
   readonly what: string
+  /** The call's kind, as `ast_livchat_retries_total` labels it. */
+  readonly operation: "send" | "instance_status"
   /** Added to every log line of the call (never a secret). */
   readonly annotations: Readonly<Record<string, string>>
   /** Reads a 2xx answer; `Left` says why it cannot be used (not retried). */
@@ -124,7 +127,9 @@ export const callLivchat = <A>(settings: LivchatSettings, call: LivchatCall<A>):
       Effect.tapError((failure) =>
         Effect.flatMap(Ref.updateAndGet(failures, (all) => [...all, failure]), (all) =>
           failure.isRetryable && all.length < settings.maxAttempts
-            ? Effect.logInfo(`${call.what}: attempt ${all.length} of ${settings.maxAttempts} failed (${failure.reason}); retrying`)
+            ? Effect.logInfo(`${call.what}: attempt ${all.length} of ${settings.maxAttempts} failed (${failure.reason}); retrying`).pipe(
+              Effect.zipRight(countOne(livchatRetries, { operation: call.operation }))
+            )
             : Effect.void)
       )
     )

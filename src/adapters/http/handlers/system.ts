@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { Readiness } from "../Readiness.ts"
 import { AstApi } from "../Api.ts"
 import { unavailable } from "../problems.ts"
+import { scrapeMetrics } from "../scrapeMetrics.ts"
 
 export const SystemHandlers = HttpApiBuilder.group(AstApi, "system", (handlers) =>
   handlers
@@ -15,4 +16,5 @@ export const SystemHandlers = HttpApiBuilder.group(AstApi, "system", (handlers) 
             : Effect.fail(unavailable(`not ready: ${Object.entries(checks).filter(([, v]) => v !== "ok").map(([k, v]) => `${k} ${v}`).join(", ")}`))
         )
       ))
+    .handle("metrics", () => scrapeMetrics)
 )
