@@ -5,6 +5,7 @@ import { problemLine, settingProblems } from "./settingProblems.ts"
 import { EmbeddingsSettings } from "./embeddings.ts"
 import { ModelSettings } from "./modelSettings.ts"
 import { LogSettings, PersistenceSettings, ServerSettings } from "./settings.ts"
+import { TracingSettings } from "./tracing.ts"
 
 /**
  * Every group of settings, read together before anything starts so that every bad variable is reported
@@ -13,7 +14,7 @@ import { LogSettings, PersistenceSettings, ServerSettings } from "./settings.ts"
  * quotes a secret), and add it to this list. A group read only inside a layer is still reported one line
  * per problem, but only after the groups listed here have passed.
  */
-export const everySetting: ReadonlyArray<Config.Config<unknown>> = [ServerSettings, PersistenceSettings, LogSettings, ModelSettings, EmbeddingsSettings]
+export const everySetting: ReadonlyArray<Config.Config<unknown>> = [ServerSettings, PersistenceSettings, LogSettings, ModelSettings, EmbeddingsSettings, TracingSettings]
 
 /** The startup was refused and every reason already logged. */
 class StartupRefused extends Schema.TaggedError<StartupRefused>()("StartupRefused", {}) {}
