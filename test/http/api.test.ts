@@ -198,7 +198,7 @@ describe("the HTTP API", () => {
           "DELETE /api/v1/admin/api-keys/{id}", "DELETE /api/v1/executions/{id}", "DELETE /api/v1/knowledge/documents/{id}", "DELETE /api/v1/threads/{threadId}",
           "DELETE /api/v1/workflows/{id}", "GET /api/v1/admin/api-keys", "GET /api/v1/executions", "GET /api/v1/executions/{id}",
           "GET /api/v1/executions/{id}/events", "GET /api/v1/knowledge/documents", "GET /api/v1/schema/workflow", "GET /api/v1/threads/{threadId}",
-          "GET /api/v1/threads/{threadId}/messages", "GET /api/v1/workflows", "GET /api/v1/workflows/{id}", "GET /health", "GET /ready",
+          "GET /api/v1/threads/{threadId}/messages", "GET /api/v1/workflows", "GET /api/v1/workflows/{id}", "GET /health", "GET /metrics", "GET /ready",
           "POST /api/v1/admin/api-keys", "POST /api/v1/knowledge/documents", "POST /api/v1/knowledge/search", "POST /api/v1/threads", "POST /api/v1/threads/{threadId}/resume", "POST /api/v1/workflows",
           "POST /api/v1/workflows/{id}/execute", "POST /api/v1/workflows/{id}/stream", "POST /api/v1/workflows/{id}/trigger",
           "PUT /api/v1/workflows/{id}"
