@@ -31,6 +31,7 @@ const fly = parse(read("fly.toml")) as {
   processes: Record<string, string>
   http_service: { internal_port: number; auto_stop_machines: string | boolean; min_machines_running: number; processes: Array<string>; checks: Array<{ path: string; method: string }> }
   checks: Record<string, { type: string; port: number; path: string; processes: Array<string> }>
+  metrics: { port: number; path: string }
 }
 const pkg = JSON.parse(read("package.json")) as { scripts: Record<string, string> }
 const ignored = read(".dockerignore").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"))
@@ -97,6 +98,12 @@ describe("fly.toml", () => {
     expect(new Set(paths)).toEqual(new Set(["/health", "/ready"]))
     for (const path of paths) expect(apiPaths).toContain(path)
     for (const check of Object.values(fly.checks).filter((c) => c.processes.includes("worker"))) expect(operationsPaths).toContain(check.path)
+  })
+
+  it("has Fly scrape /metrics on the service's port, a path every role serves", () => {
+    expect(fly.metrics).toEqual({ port: defaultPort, path: "/metrics" })
+    expect(operationsPaths).toContain(fly.metrics.path)
+    expect(apiPaths).toContain(fly.metrics.path)
   })
 
   it("process groups run the service with AST_ROLE api and worker; the HTTP service goes to api only", () => {
