@@ -15,8 +15,14 @@ export interface Journal {
   /**
    * Runs `work` as one journaled step: recorded `running` before, then `completed` with its output or
    * `error` with its message. An interruption is recorded as an error too, so no step stays `running`.
+   * `isPure`: the work has no effect outside the execution (trigger, condition, transform), so a crash
+   * mid-step loses nothing and only its outcome is recorded (one write instead of two).
    */
-  readonly step: <A, E extends { readonly message: string }, R>(start: StepStart, work: Effect.Effect<A, E, R>) => Effect.Effect<A, E | NodeFailed, R>
+  readonly step: <A, E extends { readonly message: string }, R>(
+    start: StepStart,
+    work: Effect.Effect<A, E, R>,
+    options?: { readonly isPure?: boolean }
+  ) => Effect.Effect<A, E | NodeFailed, R>
   /** A node never reached because no incoming edge fired. */
   readonly skipped: (start: StepStart) => Effect.Effect<void, NodeFailed>
 }
@@ -28,7 +34,7 @@ export const makeJournal = (execution: ExecutionRef): Effect.Effect<Journal, nev
   Effect.map(Effect.zip(ExecutionRepo, Effect.clock), ([repo, clock]: [ExecutionRepo["Type"], Clock.Clock]) => {
     const record = (step: Step) => Effect.mapError(repo.recordStep(execution, step), stepLogDown)
     return {
-      step: (start, work) =>
+      step: (start, work, options) =>
         Effect.suspend(() => {
           const startedMs = clock.unsafeCurrentTimeMillis()
           const startedAt = new Date(startedMs).toISOString()
@@ -42,7 +48,7 @@ export const makeJournal = (execution: ExecutionRef): Effect.Effect<Journal, nev
               })
             })
           const running: Step = { ...start, status: "running", output: null, error: null, durationMs: null, startedAt, finishedAt: null }
-          return record(running).pipe(
+          return (options?.isPure === true ? Effect.void : record(running)).pipe(
             Effect.zipRight(work.pipe(
               Effect.matchCauseEffect({
                 onSuccess: (output) => Effect.as(finish("completed", output ?? null, null), output),

@@ -107,7 +107,7 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
         )
         const step = { id: ctx.stepId, nodeId: node.id, stepName: node.type, attempt, input }
         return bus.publish(spec.executionId, started).pipe(
-          Effect.zipRight(journal.step(step, timed)),
+          Effect.zipRight(journal.step(step, timed, { isPure: isCompute(node) })),
           Effect.tapError(() => bus.publish(spec.executionId, failed)),
           observedAttempt(node, attempt)
         )

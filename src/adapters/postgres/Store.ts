@@ -8,13 +8,12 @@ export const makeStorePg = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
   const service: Store["Type"] = {
     load: (ref) =>
-      Effect.all([
-        sql<{ store: Record<string, unknown> }>`
-          SELECT store FROM threads WHERE organization_id = ${ref.organizationId} AND thread_id = ${ref.threadId}`,
-        sql<{ store: Record<string, unknown> }>`
-          SELECT store FROM workflow_store WHERE organization_id = ${ref.organizationId} AND workflow_id = ${ref.workflowId}`
-      ]).pipe(
-        Effect.map(([thread, workflow]) => ({ thread: thread[0]?.store ?? {}, workflow: workflow[0]?.store ?? {} })),
+      // One round trip for both scopes.
+      sql<{ thread: Record<string, unknown> | null; workflow: Record<string, unknown> | null }>`
+        SELECT
+          (SELECT store FROM threads WHERE organization_id = ${ref.organizationId} AND thread_id = ${ref.threadId}) AS thread,
+          (SELECT store FROM workflow_store WHERE organization_id = ${ref.organizationId} AND workflow_id = ${ref.workflowId}) AS workflow`.pipe(
+        Effect.map((rows) => ({ thread: rows[0]?.thread ?? {}, workflow: rows[0]?.workflow ?? {} })),
         orUnavailable("Store.load")
       ),
     save: (ref, scope, values) =>
