@@ -67,28 +67,31 @@ const stepOf = (r: StepRow): Step => ({
 export const makeExecutionRepoPg = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
   const service: ExecutionRepo["Type"] = {
+    // One statement (atomic, one round trip): the light row and its heavy data.
     create: (e) =>
-      sql.withTransaction(
-        sql`INSERT INTO executions (id, organization_id, workflow_id, workflow_version, thread_id, status, started_at)
-            VALUES (${e.id}, ${e.organizationId}, ${e.workflowId}, ${e.workflowVersion}, ${e.threadId}, ${e.status}, ${new Date()})`.pipe(
-          Effect.zipRight(sql`INSERT INTO execution_data (execution_id, organization_id, input) VALUES (${e.id}, ${e.organizationId}, ${asJson(e.input ?? null)}::jsonb)`)
-        )
-      ).pipe(Effect.asVoid, orUnavailable("ExecutionRepo.create")),
+      sql`WITH execution AS (
+            INSERT INTO executions (id, organization_id, workflow_id, workflow_version, thread_id, status, started_at)
+            VALUES (${e.id}, ${e.organizationId}, ${e.workflowId}, ${e.workflowVersion}, ${e.threadId}, ${e.status}, ${new Date()})
+            RETURNING id, organization_id)
+          INSERT INTO execution_data (execution_id, organization_id, input)
+          SELECT id, organization_id, ${asJson(e.input ?? null)}::jsonb FROM execution`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.create")),
 
-    setStatus: (ref, status, result) =>
-      sql.withTransaction(Effect.gen(function* () {
-        const error = result?.error
-        const updated = yield* sql`
-          UPDATE executions SET status = ${status},
-            finished_at = ${isFinalStatus(status) ? new Date() : null},
-            error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}, error_node_id = ${error?.nodeId ?? null}
-          WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL
-          RETURNING id`
-        if (updated.length > 0 && result?.output !== undefined) {
-          yield* sql`UPDATE execution_data SET output = ${asJson(result.output)}::jsonb
-                     WHERE execution_id = ${ref.executionId} AND organization_id = ${ref.organizationId}`
-        }
-      })).pipe(orUnavailable("ExecutionRepo.setStatus")),
+    // One statement either way: the status, and the output beside it when there is one.
+    setStatus: (ref, status, result) => {
+      const error = result?.error
+      const update = sql`
+        UPDATE executions SET status = ${status},
+          finished_at = ${isFinalStatus(status) ? new Date() : null},
+          error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}, error_node_id = ${error?.nodeId ?? null}
+        WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL
+        RETURNING id`
+      return (result?.output === undefined
+        ? update
+        : sql`WITH updated AS (${update})
+              UPDATE execution_data SET output = ${asJson(result.output)}::jsonb
+              WHERE execution_id IN (SELECT id FROM updated) AND organization_id = ${ref.organizationId}`
+      ).pipe(Effect.asVoid, orUnavailable("ExecutionRepo.setStatus"))
+    },
 
     recordStep: (ref, s) =>
       sql`
