@@ -3,20 +3,20 @@
  * and against three sharing one Redis (BullMQ) and one PostgreSQL — triggers/s, and how late each burst is
  * flushed (the `latenessMs` AST records in every execution's `accumulator` step).
  *
- * `npm run bench` runs it with the others; `node bench/accumulator.ts` runs it alone and replaces (or adds)
+ * `npm run bench` runs it with the others; `node bench/run.ts accumulator` runs it alone and replaces (or adds)
  * its own section of bench/RESULTS.md. `BENCH_ACCUMULATOR_THREADS` changes the number of threads,
  * `BENCH_ACCUMULATOR_CONCURRENCY` the requests in flight (64), for diagnosis.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import http from "node:http"
 import { createRequire } from "node:module"
 import os from "node:os"
 import path from "node:path"
 import { performance } from "node:perf_hooks"
 import { Redis } from "ioredis"
-import { type Benchmark, type Measurement, noTarget, perSecond, ratioOf, type Secondary } from "./Benchmark.ts"
+import { type Benchmark, type Measurement, noTarget, type Secondary } from "./Benchmark.ts"
 
 /** The PostgreSQL server the benchmark creates its databases in (and drops them from afterwards). */
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -676,79 +676,4 @@ export const benchmark: Benchmark & { readonly limits: () => ReadonlyArray<Limit
   unit: "triggers",
   run: measure,
   limits
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// `node bench/accumulator.ts`: run alone, print the section, and put it into bench/RESULTS.md in place of
-// its previous version (bench/run.ts writes the same table when it runs every benchmark).
-
-const resultsPath = path.join(import.meta.dirname, "RESULTS.md")
-const notesMarker = "<!-- Notes below this line are kept when bench/run.ts rewrites this file. -->"
-
-const section = (measurements: ReadonlyArray<Measurement>) => {
-  const b = benchmark
-  const targetCell = (ratio: number, target: number) =>
-    Number.isFinite(target) ? `≤ ${Number(target.toFixed(2))}× | ${ratio <= target ? "yes" : "**no**"} |` : "informational | — |"
-  const label = measurements.find((m) => m.secondary !== undefined)?.secondary?.label
-  const rows = measurements.map((m) => {
-    const s = m.secondary
-    return `| ${m.name} | ${Math.round(perSecond(m.units, m.subjectMs)).toLocaleString("en-US")} | ` +
-      `${Math.round(perSecond(m.units, m.baselineMs)).toLocaleString("en-US")} | ${m.subjectMs.toFixed(1)} | ${m.baselineMs.toFixed(2)} | ` +
-      `${ratioOf(m).toFixed(1)}× | ${targetCell(ratioOf(m), m.targetRatio)}` +
-      (label === undefined ? "" : s === undefined ? " — | — | — | — | — |"
-        : ` ${s.subject.toFixed(1)} | ${s.baseline.toFixed(1)} | ${(s.subject / s.baseline).toFixed(1)}× | ${targetCell(s.subject / s.baseline, s.targetRatio)}`)
-  })
-  const missed = measurements.filter((m) => ratioOf(m) > m.targetRatio)
-  return [
-    `## ${b.title}`,
-    "",
-    b.description,
-    "",
-    `| benchmark | ${b.subject} ${b.unit}/s | ${b.baseline} ${b.unit}/s | ${b.subject} ms | ${b.baseline} ms | ratio | target | met |` +
-      (label === undefined ? "" : ` ${b.subject} ${label} | ${b.baseline} ${label} | ${label} ratio | ${label} target | met |`),
-    "|---|--:|--:|--:|--:|--:|--:|:-:|" + (label === undefined ? "" : "--:|--:|--:|--:|:-:|"),
-    ...rows,
-    "",
-    missed.length === 0
-      ? `Target met: the ${b.subject} is within its target of the ${b.baseline} in every case.`
-      : `**Target missed**: ${missed.map((m) => `${m.name} is ${ratioOf(m).toFixed(1)}× the ${b.baseline} (target ≤ ${Number(m.targetRatio.toFixed(2))}×)`).join("; ")}.`,
-    ""
-  ].join("\n")
-}
-
-const writeSection = (text: string) => {
-  const previous = (() => {
-    try {
-      return readFileSync(resultsPath, "utf8")
-    } catch {
-      return `# Benchmark results\n\n${notesMarker}\n`
-    }
-  })()
-  const heading = `## ${benchmark.title}\n`
-  const at = previous.indexOf(heading)
-  const marker = previous.indexOf(notesMarker)
-  let updated: string
-  if (at !== -1 && (marker === -1 || at < marker)) {
-    const nextHeading = previous.indexOf("\n## ", at + heading.length)
-    const end = [nextHeading === -1 ? previous.length : nextHeading + 1, marker === -1 ? previous.length : marker].reduce((a, b) => Math.min(a, b))
-    updated = previous.slice(0, at) + text + "\n" + previous.slice(end)
-  } else if (marker !== -1) {
-    updated = previous.slice(0, marker) + text + "\n" + previous.slice(marker)
-  } else {
-    updated = `${previous.trimEnd()}\n\n${text}\n`
-  }
-  writeFileSync(resultsPath, updated)
-}
-
-if (import.meta.main) {
-  try {
-    console.log(`${benchmark.title}…`)
-    const text = section(await benchmark.run())
-    console.log(`\n${text}`)
-    writeSection(text)
-    console.log(`wrote its section of ${path.relative(process.cwd(), resultsPath)}`)
-  } catch (e) {
-    console.error(e)
-    process.exitCode = 1
-  }
 }

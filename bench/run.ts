@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark in bench/ (each file exporting `benchmark`), prints and rewrites
  * bench/RESULTS.md (notes under the marker are kept), and exits non-zero if a benchmark throws.
+ * `node bench/run.ts interpreter accumulator` runs only those files and replaces only their sections.
  */
 import { readdir, readFile, writeFile } from "node:fs/promises"
 import os from "node:os"
@@ -18,8 +19,13 @@ type Outcome =
 const isBenchmark = (value: unknown): value is Benchmark =>
   value !== null && typeof value === "object" && typeof (value as Benchmark).run === "function"
 
+/** Benchmark files named on the command line (without `.ts`); none means every one. */
+const only = process.argv.slice(2)
+
 const discover = async (): Promise<ReadonlyArray<Benchmark>> => {
-  const files = (await readdir(import.meta.dirname)).filter((f) => f.endsWith(".ts") && f !== "run.ts").sort()
+  const files = (await readdir(import.meta.dirname))
+    .filter((f) => f.endsWith(".ts") && f !== "run.ts" && (only.length === 0 || only.includes(f.slice(0, -3))))
+    .sort()
   const found: Array<Benchmark> = []
   for (const file of files) {
     const module: { benchmark?: unknown } = await import(pathToFileURL(path.join(import.meta.dirname, file)).href)
@@ -97,6 +103,29 @@ const keptNotes = async () => {
   return at === -1 ? "" : previous.slice(at + notesMarker.length).trim()
 }
 
+/** `previous` with the section titled `title` replaced by `text` (or `text` added before the notes). */
+const replaceSection = (previous: string, title: string, text: string) => {
+  const heading = `## ${title}\n`
+  const at = previous.indexOf(heading)
+  const marker = previous.indexOf(notesMarker)
+  if (at !== -1 && (marker === -1 || at < marker)) {
+    const nextHeading = previous.indexOf("\n## ", at + heading.length)
+    const end = Math.min(nextHeading === -1 ? previous.length : nextHeading + 1, marker === -1 ? previous.length : marker)
+    return previous.slice(0, at) + text + previous.slice(end)
+  }
+  return marker !== -1 ? previous.slice(0, marker) + text + previous.slice(marker) : `${previous.trimEnd()}\n\n${text}`
+}
+
+/** Only some benchmarks ran: their sections replace their previous ones, the rest of RESULTS.md is kept. */
+const writeSome = async (outcomes: ReadonlyArray<Outcome>) => {
+  let text = await readFile(resultsPath, "utf8").catch(() => `# Benchmark results\n\n${notesMarker}\n`)
+  for (const outcome of outcomes) text = replaceSection(text, outcome.benchmark.title, section(outcome).join("\n"))
+  const rerun = `- Re-run alone on ${new Date().toISOString()} (${machine()}): ${outcomes.map((o) => o.benchmark.title).join("; ")}`
+  text = text.replace(/(- Date: .*\n)((?:- Re-run alone .*\n)*)/, (_, date: string, reruns: string) => `${date}${reruns}${rerun}\n`)
+  await writeFile(resultsPath, text)
+  console.log(`\n${outcomes.map((o) => section(o).join("\n")).join("\n")}\nwrote ${outcomes.length} section(s) of ${path.relative(process.cwd(), resultsPath)}`)
+}
+
 const main = async () => {
   const outcomes: Array<Outcome> = []
   for (const benchmark of await discover()) {
@@ -107,6 +136,11 @@ const main = async () => {
       console.error(e)
       outcomes.push({ benchmark, failure: e instanceof Error ? e.message.split("\n")[0]! : String(e) })
     }
+  }
+  if (only.length > 0) {
+    await writeSome(outcomes)
+    if (outcomes.some((o) => "failure" in o)) process.exitCode = 1
+    return
   }
   const notes = await keptNotes()
   const text = [

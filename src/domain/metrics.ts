@@ -81,5 +81,16 @@ export const countBy = (metric: Metric.Metric.Counter<number>, labels: Readonly<
 export const observe = (metric: Metric.Metric.Histogram<number>, labels: Readonly<Record<string, string>>, value: number) =>
   Metric.update(withLabels(metric, labels), value)
 
-const withLabels = <T, In, Out>(metric: Metric.Metric<T, In, Out>, labels: Readonly<Record<string, string>>) =>
-  Object.entries(labels).reduce((m, [key, value]) => Metric.tagged(m, key, value), metric)
+/** Labelled metrics, made once per metric and label set: tagging on every update costs more than the update. */
+const labelled = new WeakMap<object, Map<string, unknown>>()
+
+const withLabels = <T, In, Out>(metric: Metric.Metric<T, In, Out>, labels: Readonly<Record<string, string>>): Metric.Metric<T, In, Out> => {
+  let known = labelled.get(metric)
+  if (known === undefined) labelled.set(metric, known = new Map())
+  const key = JSON.stringify(labels)
+  const found = known.get(key) as Metric.Metric<T, In, Out> | undefined
+  if (found !== undefined) return found
+  const made = Object.entries(labels).reduce((m, [name, value]) => Metric.tagged(m, name, value), metric)
+  known.set(key, made)
+  return made
+}

@@ -5,7 +5,7 @@ import type { Graph } from "../domain/Graph.ts"
 import type { Node } from "../domain/Node.ts"
 import { EventBus } from "../ports/EventBus.ts"
 import { makeJournal } from "./journal.ts"
-import { countSkipped, observedAttempt } from "./nodeTelemetry.ts"
+import { makeNodeTally, observedAttempt } from "./nodeTelemetry.ts"
 import type { NodeContext, RunSpec } from "./NodeContext.ts"
 import { type GraphPorts, runHandler } from "./nodes/index.ts"
 import { planOf } from "./plan.ts"
@@ -50,6 +50,8 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
     const plan = planOf(graph)
     const bus = yield* EventBus
     const journal = yield* makeJournal(spec)
+    const tally = makeNodeTally()
+    yield* Effect.addFinalizer(() => tally.flush)
     const limit = options.concurrency === undefined || options.concurrency === "unbounded" ? Infinity : options.concurrency
     const remaining = new Map<string, number>()
     for (const [id, edges] of plan.incoming) remaining.set(id, edges.length)
@@ -109,7 +111,7 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
         return bus.publish(spec.executionId, started).pipe(
           Effect.zipRight(journal.step(step, timed, { isPure: isCompute(node) })),
           Effect.tapError(() => bus.publish(spec.executionId, failed)),
-          observedAttempt(node, attempt)
+          isCompute(node) ? tally.pureAttempt(node, attempt) : observedAttempt(node, attempt)
         )
       })
       if (node.retry === undefined || node.retry.maxAttempts <= 1) return once
@@ -156,7 +158,7 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
       if (node.type !== "trigger" && fired.length === 0) {
         for (const e of plan.outgoing.get(id)!) settle(e, undefined)
         return journal.skipped({ id: `${id}:0`, nodeId: id, stepName: node.type, attempt: 0, input: null }).pipe(
-          Effect.zipLeft(countSkipped(node)),
+          Effect.zipLeft(tally.skipped(node)),
           Effect.catchAll((e) => Effect.sync(() => void (failure ??= { code: e.code, message: e.message, nodeId: id })))
         )
       }

@@ -1,4 +1,5 @@
 import { Config, Effect, Either, Layer, Option } from "effect"
+import { TracePureNodes } from "../interpreter/nodeTelemetry.ts"
 import { refuse } from "./settingRules.ts"
 
 const isHttpUrl = (text: string) => {
@@ -37,6 +38,9 @@ export const TracingFromSettings = Layer.unwrapEffect(
   Effect.flatMap(TracingSettings, ({ endpoint, serviceName }) =>
     Option.match(endpoint, {
       onNone: () => Effect.succeed(Layer.empty),
-      onSome: (url) => Effect.promise(() => import("../adapters/opentelemetry/Tracing.ts")).pipe(Effect.map(({ TracingOtlp }) => TracingOtlp({ endpoint: url, serviceName })))
+      onSome: (url) => Effect.promise(() => import("../adapters/opentelemetry/Tracing.ts")).pipe(
+        // Exported traces show every node, the pure ones too.
+        Effect.map(({ TracingOtlp }) => Layer.merge(TracingOtlp({ endpoint: url, serviceName }), Layer.succeed(TracePureNodes, true)))
+      )
     }))
 )
