@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { createServer } from "node:net"
 import path from "node:path"
 import { performance } from "node:perf_hooks"
 import { Effect, Exit, Scope } from "effect"
@@ -13,6 +12,7 @@ import { fakeOpenAI, type FakeOpenAIServer, type ScriptedReply, words } from "..
 import { type FakeLivchat, startFakeLivchat } from "../test/support/fakeLivchat.ts"
 import { loadPg } from "./bareServer.ts"
 import type { Benchmark, Measurement } from "./Benchmark.ts"
+import { freePort } from "./freePort.ts"
 
 /** The PostgreSQL server the benchmark creates its database in (and drops it from afterwards). */
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -68,16 +68,6 @@ const stopAst = async (child: Child) => {
   clearTimeout(killer)
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 /** Polls `/ready` until it answers 200; fails with AST's last output if it exits first or takes over 60 s. */
 const untilReady = async (child: Child, url: string) => {

@@ -7,10 +7,10 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
-import { createServer } from "node:net"
 import path from "node:path"
 import { bareTable, loadPg, type PgPool } from "./bareServer.ts"
 import { type Benchmark, type Measurement, median } from "./Benchmark.ts"
+import { freePort } from "./freePort.ts"
 
 /** The PostgreSQL server the benchmark creates its database in (and drops it from afterwards). */
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -158,16 +158,6 @@ const whileAlive = <A>(child: Child, what: string, ready: Promise<A>): Promise<A
     sleep(60_000).then(() => Promise.reject(new Error(`${child.name}: no ${what} within 60 s:\n${child.tail()}`)))
   ])
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 
 const pollUntilReady = async (url: string) => {
   for (;;) {
