@@ -158,13 +158,20 @@ const main = async () => {
     await db.end()
     memory.push({ at: Date.now() - started, mib: instances.map((i) => rssMiB(i.process.pid)) })
 
-    const afterWarmup = memory.find((m) => m.at >= WARMUP_SECONDS * 1000) ?? memory[0]!
-    const last = memory.at(-1)!
+    // Growth under load: the mean of the last minute of load against the mean of the minute after the
+    // warm-up (single samples jump with the garbage collector); the drained figure is after the load.
+    const drained = memory.at(-1)!
+    const underLoad = memory.slice(0, -1)
+    const meanOf = (samples: ReadonlyArray<{ mib: ReadonlyArray<number> }>, n: number) => samples.reduce((sum, m) => sum + m.mib[n]!, 0) / Math.max(1, samples.length)
+    const early = underLoad.filter((m) => m.at >= WARMUP_SECONDS * 1000 && m.at < (WARMUP_SECONDS + 60) * 1000)
+    const late = underLoad.filter((m) => m.at >= underLoad.at(-1)!.at - 60_000)
+    const minutes = Math.max(1 / 60, ((late[0]?.at ?? 0) - (early[0]?.at ?? 0)) / 60_000)
     const growth = instances.map((inst, n) => ({
       name: inst.name,
-      start: afterWarmup.mib[n]!,
-      end: last.mib[n]!,
-      perMinute: (last.mib[n]! - afterWarmup.mib[n]!) / ((last.at - afterWarmup.at) / 60_000)
+      start: meanOf(early, n),
+      end: meanOf(late, n),
+      drained: drained.mib[n]!,
+      perMinute: (meanOf(late, n) - meanOf(early, n)) / minutes
     }))
     const line = (name: string, t: Tally) => `| ${name} | ${t.requests} | ${t.errors} | ${t.samples.map((s) => s.replace(/\|/g, "/")).join("<br>") || "—"} |`
     const report = [
@@ -185,11 +192,11 @@ const main = async () => {
       `Executions by status after the drain: ${statuses.map((r: { status: string; n: string }) => `${r.status} ${r.n}`).join(", ")}; ` +
         `still pending/running after 120 s: ${pending}. Accepted trigger messages: ${accepted.size}.`,
       "",
-      `Resident memory (MiB) from ${Math.round(afterWarmup.at / 1000)} s (after the warm-up) to the end:`,
+      `Resident memory (MiB): the mean of the minute after the ${WARMUP_SECONDS} s warm-up, the mean of the last minute of load, the growth between them per minute, and once drained and idle:`,
       "",
-      "| instance | after warm-up | end | growth MiB/min |",
-      "|---|--:|--:|--:|",
-      ...growth.map((g) => `| ${g.name} | ${g.start.toFixed(0)} | ${g.end.toFixed(0)} | ${g.perMinute.toFixed(2)} |`),
+      "| instance | first minute after warm-up | last minute of load | growth MiB/min | drained |",
+      "|---|--:|--:|--:|--:|",
+      ...growth.map((g) => `| ${g.name} | ${g.start.toFixed(0)} | ${g.end.toFixed(0)} | ${g.perMinute.toFixed(2)} | ${g.drained.toFixed(0)} |`),
       "",
       "Samples every 10 s (MiB, instances a/b/c): " + memory.map((m) => `${Math.round(m.at / 1000)}s ${m.mib.map((x) => x.toFixed(0)).join("/")}`).join("; "),
       ""

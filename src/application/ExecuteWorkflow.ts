@@ -1,4 +1,4 @@
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Schedule } from "effect"
 import type { ExecutionError, ExecutionStatus } from "../domain/Execution.ts"
 import type { Graph } from "../domain/Graph.ts"
 import { publicContext, type RunRequest, withAggregatedInput } from "../domain/RunRequest.ts"
@@ -102,10 +102,12 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
       )
     )
   )
+  // The run is over: its outcome must be recorded, so a database that is briefly busy or away is tried
+  // again for a few seconds rather than leaving the execution `running` for ever.
   yield* executions.setStatus(ref, result.status, {
     output: result.output,
     ...(result.error === undefined ? {} : { error: result.error })
-  })
+  }).pipe(Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(5)))))
   if (result.error !== undefined) yield* bus.publish(executionId, { type: "error", content: result.error.message })
   yield* bus.publish(executionId, { type: "execution", executionId, status: result.status })
   yield* recordEnd(result.status)

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Option, Stream, TestClock } from "effect"
+import { Effect, Either, Fiber, Layer, Option, Stream, TestClock } from "effect"
 import { graphDoc, ORG, request, runDocument, statuses } from "../support/run.ts"
 import { makeMemoryWorld } from "../../src/adapters/memory/World.ts"
 import { executeWorkflow } from "../../src/application/ExecuteWorkflow.ts"
 import { decodeWorkflow } from "../../src/domain/decodeWorkflow.ts"
+import { Unavailable } from "../../src/domain/errors.ts"
+import { ExecutionRepo } from "../../src/ports/ExecutionRepo.ts"
 
 const trigger = { id: "trigger", type: "trigger" }
 const delay = (id: string, seconds: number) => ({ id, type: "delay", config: { seconds } })
@@ -142,6 +144,29 @@ describe("runner", () => {
       const everything = JSON.stringify({ execution, events: [...events], sent: world.messenger.sent, callbacks: world.callbacks.sent })
       expect(everything).not.toContain(secret)
       expect(everything).toContain("inst-1")
+    }))
+
+  it.effect("the outcome of a run is recorded although the database refused the first writes of it", () =>
+    Effect.gen(function* () {
+      const decoded = decodeWorkflow(graphDoc([trigger, set("t", { a: 1 })], [{ from: "trigger", to: "t" }]))
+      if (Either.isLeft(decoded)) throw decoded.left
+      const world = yield* makeMemoryWorld()
+      let refusals = 3
+      const flaky = Layer.succeed(ExecutionRepo, {
+        ...world.executions,
+        setStatus: (ref, status, result) =>
+          Effect.suspend(() =>
+            status === "completed" && refusals-- > 0
+              ? Effect.fail(new Unavailable({ dependency: "database", message: "busy" }))
+              : world.executions.setStatus(ref, status, result))
+      })
+      const workflow = { ...decoded.right, id: "00000000-0000-4000-8000-000000000004", organizationId: ORG, version: 1 }
+      const fiber = yield* Effect.fork(executeWorkflow(workflow, request()).pipe(Effect.provide(Layer.merge(world.layer, flaky))))
+      yield* TestClock.adjust("10 seconds")
+      const outcome = yield* Fiber.join(fiber)
+      expect(outcome.status).toBe("completed")
+      expect(refusals).toBe(-1)
+      expect(Option.getOrThrow(yield* world.executions.get(ORG, outcome.executionId)).status).toBe("completed")
     }))
 
   it.effect("an escalated thread runs no graph: the execution is skipped", () =>
