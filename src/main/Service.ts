@@ -42,11 +42,6 @@ import { Persistence } from "./persistence.ts"
 import { ModelSettings } from "./modelSettings.ts"
 import { PersistenceSettings, type Role, ServerSettings } from "./settings.ts"
 
-/**
- * The in-process adapters that later issues replace: the EventBus (Redis), the log messenger and
- * in-memory callbacks (LivChat), no outbound HTTP (the SSRF-guarded client), no model (LangGraph).
- */
-const InProcess = Layer.mergeAll(WebhookSenderFetch)
 
 /** Readiness: the database answers a trivial query. */
 const ReadinessLive = Layer.unwrapEffect(
@@ -172,7 +167,7 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
     Layer.provideMerge(readiness),
     Layer.provideMerge(Layer.effect(Callbacks, makeOutboxCallbacks(options.callbackUrl))),
     Layer.provideMerge(queue),
-    Layer.provideMerge(InProcess),
+    Layer.provideMerge(WebhookSenderFetch),
     Layer.provideMerge(AgentModelLangGraph(options.modelProviders ?? noModelProviders)),
     Layer.provideMerge(HttpFetchGuarded(options.httpAllow ?? [])),
     Layer.provideMerge(
