@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
+import { requestBody } from "./requestBody.ts"
 
 /**
  * How the fake answers one call: `ok` (a send's `{success, messageId, timestamp}` or a status'
@@ -34,14 +35,7 @@ export const startFakeLivchat = async () => {
   const sendsByKey = new Map<string, number>()
   const sockets = new Set<Socket>()
   const server = createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8")
-      let body: unknown = text
-      try {
-        body = text === "" ? undefined : JSON.parse(text)
-      } catch { /* kept as text */ }
+    void requestBody(req).then((body) => {
       const path = req.url ?? ""
       requests.push({ method: req.method ?? "", path, headers: req.headers, body, at: Date.now() })
       const isSend = req.method === "POST" && path === "/api/v1/messages/send"

@@ -2,6 +2,7 @@ import { Effect, type Scope } from "effect"
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
 import type { Socket } from "node:net"
 import { performance } from "node:perf_hooks"
+import { requestBody } from "./requestBody.ts"
 
 export interface ScriptedToolCall { readonly name: string; readonly args: Record<string, unknown>; readonly id?: string }
 
@@ -107,19 +108,7 @@ const pause = (res: ServerResponse, ms = 0) =>
   })
 
 const readRequest = (req: IncomingMessage) =>
-  new Promise<RecordedRequest>((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (chunk: Buffer) => chunks.push(chunk))
-    req.on("error", reject)
-    req.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8")
-      let body: unknown = text
-      try {
-        body = text === "" ? undefined : JSON.parse(text)
-      } catch { /* kept as text */ }
-      resolve({ path: req.url ?? "", headers: flatHeaders(req.headers), body, at: performance.now() })
-    })
-  })
+  requestBody(req).then((body): RecordedRequest => ({ path: req.url ?? "", headers: flatHeaders(req.headers), body, at: performance.now() }))
 
 const startFake = async (dialect: Dialect, script: Script) => {
   const queue: Array<ScriptedReply> = typeof script === "function" ? [] : [...script]
