@@ -55,6 +55,8 @@ const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpoint
       .filter((part): part is string => part !== undefined && part !== "")
       .join("\n\n")
     const turnId = turn.turnId ?? crypto.randomUUID()
+    /** The validated answer of the last model call without tool calls (with `output`): the turn's `structured`. */
+    let structured: unknown
 
     /** One model call, as a span (`AgentModel.model`), timed to its first token, its tokens counted. */
     const stream = (messages: ReadonlyArray<BaseMessage>) =>
@@ -81,10 +83,14 @@ const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpoint
       const answer = await stream(prompt)
       if (config.output === undefined || answer.tool_calls?.length) return { messages: [answer] }
       const first = readStructured(answer.text, config.output)
-      if ("value" in first) return { messages: [answer] }
+      if ("value" in first) {
+        structured = first.value
+        return { messages: [answer] }
+      }
       const repaired = await stream([...prompt, answer, new HumanMessage(repairPrompt(first.issues))])
       const second = readStructured(repaired.text, config.output)
       if ("issues" in second) throw new StructuredOutputInvalid(second.issues)
+      structured = second.value
       return { messages: [repaired] }
     }
 
@@ -115,8 +121,6 @@ const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpoint
       const final = state.messages.at(-1) as AIMessage
       const text = final.text
       if (config.output === undefined) return { reply: text, toolCalls }
-      const read = readStructured(text, config.output)
-      const structured = "value" in read ? read.value : undefined
       const reply = typeof (structured as { reply?: unknown } | undefined)?.reply === "string" ? (structured as { reply: string }).reply : text
       return { reply, structured, toolCalls }
     })
