@@ -1,11 +1,21 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint"
 import { MemorySaver } from "@langchain/langgraph-checkpoint"
-import { Context, Effect, Layer } from "effect"
-import type { Unavailable } from "../../domain/errors.ts"
+import { Context, Duration, Effect, Layer } from "effect"
+import { Unavailable } from "../../domain/errors.ts"
 import type { ThreadKey } from "../../domain/Thread.ts"
 
 /** LangGraph's thread id for an organization's thread: unambiguous, so two organizations never share one. */
 export const checkpointThreadId = (key: ThreadKey) => JSON.stringify([key.organizationId, key.threadId])
+
+/** A call to the checkpoint saver that fails as `Unavailable` (and within 10 s) instead of hanging; traced as `name`. */
+export const saverCall = <A>(name: string, call: () => Promise<A>) =>
+  Effect.tryPromise({
+    try: call,
+    catch: (e) => new Unavailable({ dependency: "database", message: `the agent memory failed: ${e instanceof Error ? e.message : String(e)}` })
+  }).pipe(
+    Effect.timeoutFail({ duration: Duration.seconds(10), onTimeout: () => new Unavailable({ dependency: "database", message: "the agent memory did not answer within 10 seconds" }) }),
+    Effect.withSpan(name)
+  )
 
 /**
  * Where agent memory lives: LangGraph's checkpoint saver, and when each thread's memory expires

@@ -1,9 +1,8 @@
 import type { BaseMessage } from "@langchain/core/messages"
-import { Duration, Effect, Layer } from "effect"
-import { Unavailable } from "../../domain/errors.ts"
+import { Effect, Layer } from "effect"
 import type { Message } from "../../domain/Thread.ts"
 import { ThreadMemory } from "../../ports/ThreadMemory.ts"
-import { Checkpointer, checkpointThreadId } from "./Checkpointer.ts"
+import { Checkpointer, checkpointThreadId, saverCall } from "./Checkpointer.ts"
 import { toThreadMessage } from "./messages.ts"
 
 /** How many expired threads one cleanup erases at most (the next run takes the rest). */
@@ -16,11 +15,7 @@ export const ThreadMemoryLangGraph = Layer.effect(
     const checkpointer = yield* Checkpointer
     const service: ThreadMemory["Type"] = {
       messages: (key) =>
-        Effect.tryPromise({
-          try: () => checkpointer.saver.getTuple({ configurable: { thread_id: checkpointThreadId(key) } }),
-          catch: (e) => new Unavailable({ dependency: "database", message: `the agent memory failed: ${e instanceof Error ? e.message : String(e)}` })
-        }).pipe(
-          Effect.timeoutFail({ duration: Duration.seconds(10), onTimeout: () => new Unavailable({ dependency: "database", message: "the agent memory did not answer within 10 seconds" }) }),
+        saverCall("ThreadMemory.messages", () => checkpointer.saver.getTuple({ configurable: { thread_id: checkpointThreadId(key) } })).pipe(
           Effect.map((tuple) => {
             const stored = (tuple?.checkpoint.channel_values["messages"] ?? []) as ReadonlyArray<BaseMessage>
             const at = tuple?.checkpoint.ts ?? new Date(0).toISOString()
@@ -28,8 +23,7 @@ export const ThreadMemoryLangGraph = Layer.effect(
               const message = toThreadMessage(m, at)
               return message === undefined ? [] : [message]
             })
-          }),
-          Effect.withSpan("ThreadMemory.messages")
+          })
         ),
       erase: (key) => checkpointer.erase(key),
       eraseExpired: (now) =>

@@ -1,9 +1,9 @@
 import { PgClient } from "@effect/sql-pg"
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres"
-import { Duration, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import type Pg from "pg"
 import { Unavailable } from "../../domain/errors.ts"
-import { Checkpointer, checkpointThreadId } from "../langgraph/Checkpointer.ts"
+import { Checkpointer, checkpointThreadId, saverCall } from "../langgraph/Checkpointer.ts"
 import { PgPool } from "./Database.ts"
 import { orUnavailable } from "./orUnavailable.ts"
 
@@ -35,17 +35,6 @@ const setupCheckpointer = (pool: Pg.Pool) =>
     },
     catch: (e) => new Unavailable({ dependency: "database", message: `cannot set up the agent memory tables: ${e instanceof Error ? e.message : String(e)}` })
   })
-
-/** A checkpointer call that fails as `Unavailable` (and within the timeout) instead of hanging. */
-const saverCall = (name: string, call: () => Promise<unknown>) =>
-  Effect.tryPromise({
-    try: call,
-    catch: (e) => new Unavailable({ dependency: "database", message: `the agent memory failed: ${e instanceof Error ? e.message : String(e)}` })
-  }).pipe(
-    Effect.timeoutFail({ duration: Duration.seconds(10), onTimeout: () => new Unavailable({ dependency: "database", message: "the agent memory did not answer within 10 seconds" }) }),
-    Effect.asVoid,
-    Effect.withSpan(name)
-  )
 
 /** Agent memory on PostgreSQL (or PGlite): LangGraph's PostgresSaver on the service's pool, expiry in `thread_memory`. */
 export const CheckpointerPg = Layer.effect(
