@@ -202,7 +202,7 @@ const measure = async (): Promise<ReadonlyArray<Measurement>> => {
     databaseUrl.pathname = `/${name}`
     const adminToken = randomBytes(24).toString("base64url")
     const port = await freePort()
-    ast = startAst(cpuProfileDir === undefined ? ["src/main.ts"] : ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`, "src/main.ts"], {
+    ast = startAst(cpuProfileDir === undefined ? ["src/main.ts"] : ["--cpu-prof", "--cpu-prof-interval=200", `--cpu-prof-dir=${cpuProfileDir}`, "src/main.ts"], {
       PORT: String(port),
       HOST: "127.0.0.1",
       DATABASE_URL: databaseUrl.toString(),

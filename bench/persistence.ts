@@ -45,7 +45,7 @@ const oneExecution = Effect.gen(function* () {
   const id = crypto.randomUUID()
   const ref = { organizationId: ORG, executionId: id }
   yield* repo.create({ id, organizationId: ORG, workflowId: WORKFLOW_ID, workflowVersion: 1, threadId: THREAD_ID, status: "running", input: INPUT })
-  for (const step of stepsOf(id)) yield* repo.recordStep(ref, step)
+  for (const step of stepsOf(id)) yield* repo.recordSteps(ref, [step])
   yield* repo.setStatus(ref, "completed", { output: OUTPUT })
   const read = yield* repo.get(ORG, id)
   if (Option.isNone(read)) return yield* Effect.dieMessage(`execution ${id} was written but not found`)
@@ -218,7 +218,7 @@ export const benchmark: Benchmark = {
   title: "Persistence: PGlite against PostgreSQL",
   get description() {
     return "One execution as the interpreter persists it, through the `ExecutionRepo` port " +
-      "(src/adapters/postgres/ExecutionRepo.ts, the same code on both databases): `create`, `recordStep` ×10 (completed " +
+      "(src/adapters/postgres/ExecutionRepo.ts, the same code on both databases): `create`, `recordSteps` ×10 (one step each: completed " +
       "transform steps with small JSON input and output), `setStatus(completed, {output})`, then `get` — checked to " +
       "come back completed with the 10 steps in order and the output. Subject: embedded PGlite (`EmbeddedDatabase`, " +
       "stored in a fresh temporary directory, reached through its loopback socket by a 4-connection pool, one query " +

@@ -49,8 +49,11 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   request: RunRequest,
   options: RunOptions & {
     readonly executionId?: string
-    /** The execution was already recorded `pending` (by `/trigger`): it only moves to `running`. */
-    readonly isRecorded?: boolean
+    /**
+     * The execution was already recorded: `pending` (by `/trigger`, it moves to `running` here) or
+     * `running` (by `/stream`, before answering).
+     */
+    readonly recorded?: "pending" | "running"
   } = {}
 ): Effect.fn.Return<ExecutionOutcome, Unavailable, GraphPorts> {
   const executions = yield* ExecutionRepo
@@ -69,9 +72,18 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
     Effect.flatMap(secondsSince(startedNanos), (seconds) =>
       Effect.zipRight(countOne(executionsEnded, { status }), observe(executionDuration, { status }, seconds)))
 
-  const thread = yield* threads.touch(key)
-  if (options.isRecorded === true) yield* executions.setStatus(ref, "running")
-  else yield* executions.create(pendingExecution(workflow, request, executionId, "running"))
+  // The bookkeeping before the graph, at once (one round trip's wait, not three): the execution
+  // recorded running, the thread touched, the stored values read.
+  const recordRunning = options.recorded === "running"
+    ? Effect.void
+    : options.recorded === "pending"
+    ? executions.setStatus(ref, "running")
+    : executions.create(pendingExecution(workflow, request, executionId, "running"))
+  const [thread, , store] = yield* Effect.all([
+    threads.touch(key),
+    recordRunning,
+    Effect.flatMap(Store, (s) => s.load({ organizationId: workflow.organizationId, workflowId: workflow.id, threadId: request.threadId }))
+  ], { concurrency: "unbounded" })
   if (thread.status === "escalated") {
     yield* executions.setStatus(ref, "skipped", { output: { reason: "thread is escalated to a human" } })
     yield* bus.publish(executionId, { type: "execution", executionId, status: "skipped" })
@@ -79,7 +91,6 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
     return { executionId, status: "skipped", output: { reason: "thread is escalated to a human" } } satisfies ExecutionOutcome
   }
   yield* bus.publish(executionId, { type: "execution", executionId, status: "running" })
-  const store = yield* (yield* Store).load({ organizationId: workflow.organizationId, workflowId: workflow.id, threadId: request.threadId })
   const apiKey = request.context.livchatApiKey
   const result = yield* runGraph(workflow.graph, {
     executionId,

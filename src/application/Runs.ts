@@ -12,7 +12,7 @@ export const executeNow = Effect.fn("Runs.execute")(function* (organizationId: s
 })
 
 /**
- * Records the execution `pending` and starts it in this process's background; answers its id at once
+ * Records the execution `running` and starts it in this process's background; answers its id at once
  * (`/stream`, which then follows its events; `/trigger` goes through the burst queue instead).
  */
 export const startInBackground = Effect.fn("Runs.start")(function* (
@@ -22,8 +22,8 @@ export const startInBackground = Effect.fn("Runs.start")(function* (
 ) {
   const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, "execute"))
   const executionId = crypto.randomUUID()
-  yield* (yield* ExecutionRepo).create(pendingExecution(workflow, request, executionId))
+  yield* (yield* ExecutionRepo).create(pendingExecution(workflow, request, executionId, "running"))
   const context = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof executeWorkflow>>>()
-  yield* (yield* BackgroundRuns).start(executionId, executeWorkflow(workflow, request, { executionId, isRecorded: true }).pipe(Effect.provide(context)))
+  yield* (yield* BackgroundRuns).start(executionId, executeWorkflow(workflow, request, { executionId, recorded: "running" }).pipe(Effect.provide(context)))
   return executionId
 })

@@ -2,6 +2,7 @@ import type { Effect } from "effect"
 import type { NodeFailed } from "../domain/errors.ts"
 import type { NodeOf, NodeType } from "../domain/Node.ts"
 import type { PublicContext, RunInput } from "../domain/RunRequest.ts"
+import type { Journal } from "./journal.ts"
 import type { Scope } from "./Scope.ts"
 
 /** What one execution runs on: ids, the burst's input, and the secrets kept out of the scope. */
@@ -27,6 +28,8 @@ export interface NodeContext {
   readonly scope: Scope
   /** Stable id of this attempt's step: `<nodeId>:<attempt>`. */
   readonly stepId: string
+  /** The execution's step journal (the agent's tool calls are steps of their own). */
+  readonly journal: Journal
 }
 
 /** One handler per node kind: config + scope in, output out, effects only through ports. */

@@ -1,4 +1,4 @@
-import { Cause, type Clock, Effect } from "effect"
+import { Cause, type Clock, Deferred, Effect, FiberId } from "effect"
 import { NodeFailed } from "../domain/errors.ts"
 import type { Step } from "../domain/Execution.ts"
 import { type ExecutionRef, ExecutionRepo } from "../ports/ExecutionRepo.ts"
@@ -16,7 +16,7 @@ export interface Journal {
    * Runs `work` as one journaled step: recorded `running` before, then `completed` with its output or
    * `error` with its message. An interruption is recorded as an error too, so no step stays `running`.
    * `isPure`: the work has no effect outside the execution (trigger, condition, transform), so a crash
-   * mid-step loses nothing and only its outcome is recorded (one write instead of two).
+   * mid-step loses nothing and only its outcome is recorded.
    */
   readonly step: <A, E extends { readonly message: string }, R>(
     start: StepStart,
@@ -25,14 +25,80 @@ export interface Journal {
   ) => Effect.Effect<A, E | NodeFailed, R>
   /** A node never reached because no incoming edge fired. */
   readonly skipped: (start: StepStart) => Effect.Effect<void, NodeFailed>
+  /** Waits until every record so far is stored; fails when they could not be (the database is down). */
+  readonly flush: Effect.Effect<void, NodeFailed>
 }
 
 const stepLogDown = (e: { readonly message: string }) => new NodeFailed({ code: "unavailable", message: `step log: ${e.message}` })
 
-/** The step journal of one execution, with its repository and clock looked up once. */
+/**
+ * The step journal of one execution, with its repository and clock looked up once.
+ *
+ * Records are written behind the run, not before it goes on: a record joins a queue that one writer per
+ * execution stores in batches (`recordSteps`, one round trip for all that queued meanwhile; a step's
+ * `running` record still queued when it ends is replaced by its outcome). So a node never waits for the
+ * database to log the one before it. Order is kept (a step is stored where it was first queued), and
+ * `flush` — which the run awaits before recording its final status — makes every record durable. When
+ * a write fails, the next step fails as `unavailable` (the run ends as it did when every write was
+ * awaited) and `flush` tries the queued records once more.
+ */
 export const makeJournal = (execution: ExecutionRef): Effect.Effect<Journal, never, ExecutionRepo> =>
   Effect.map(Effect.zip(ExecutionRepo, Effect.clock), ([repo, clock]: [ExecutionRepo["Type"], Clock.Clock]) => {
-    const record = (step: Step) => Effect.mapError(repo.recordStep(execution, step), stepLogDown)
+    /** Queued records by step id, in the order they were first queued. */
+    let queued = new Map<string, Step>()
+    let failure: NodeFailed | undefined
+    /** Completed when the writer running now has emptied the queue (or failed). */
+    let writing: Deferred.Deferred<void> | undefined
+
+    const drain: Effect.Effect<void, NodeFailed> = Effect.suspend(() => {
+      if (queued.size === 0) return Effect.void
+      const batch = queued
+      queued = new Map()
+      return repo.recordSteps(execution, [...batch.values()]).pipe(
+        Effect.matchEffect({
+          onSuccess: () => drain,
+          onFailure: (e) =>
+            Effect.suspend(() => {
+              // Put the batch back in front of what queued meanwhile (a newer record of a step wins).
+              const newer = queued
+              queued = new Map()
+              for (const [id, step] of batch) queued.set(id, newer.get(id) ?? step)
+              for (const [id, step] of newer) if (!queued.has(id)) queued.set(id, step)
+              failure = stepLogDown(e)
+              return Effect.fail(failure)
+            })
+        })
+      )
+    })
+
+    const startWriter = Effect.suspend(() => {
+      if (writing !== undefined || failure !== undefined) return Effect.void
+      const done = Deferred.unsafeMake<void>(FiberId.none)
+      writing = done
+      return Effect.forkDaemon(drain.pipe(
+        Effect.ignore,
+        Effect.ensuring(Effect.suspend(() => {
+          writing = undefined
+          return Deferred.succeed(done, undefined)
+        }))
+      ))
+    })
+
+    const record = (step: Step): Effect.Effect<void, NodeFailed> =>
+      Effect.suspend(() => {
+        if (failure !== undefined) return Effect.fail(failure)
+        queued.set(step.id, step)
+        return startWriter
+      })
+
+    const flush: Effect.Effect<void, NodeFailed> = Effect.suspend(() => writing === undefined ? Effect.void : Deferred.await(writing)).pipe(
+      Effect.zipRight(Effect.suspend(() => {
+        if (failure === undefined && queued.size === 0) return Effect.void
+        failure = undefined
+        return drain
+      }))
+    )
+
     return {
       step: (start, work, options) =>
         Effect.suspend(() => {
@@ -66,6 +132,7 @@ export const makeJournal = (execution: ExecutionRef): Effect.Effect<Journal, nev
         Effect.suspend(() => {
           const at = new Date(clock.unsafeCurrentTimeMillis()).toISOString()
           return record({ ...start, status: "skipped", output: null, error: null, durationMs: 0, startedAt: at, finishedAt: at })
-        })
+        }),
+      flush
     }
   })

@@ -99,7 +99,7 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
       const failed = { type: "node", nodeId: node.id, nodeType: node.type, status: "error" } as const
       const once = Effect.suspend(() => {
         attempt += 1
-        const ctx: NodeContext = { spec, input, scope, stepId: `${node.id}:${attempt}` }
+        const ctx: NodeContext = { spec, input, scope, stepId: `${node.id}:${attempt}`, journal }
         const run = runHandler(node, ctx, attempt)
         const timed = node.timeoutMs === undefined ? run : run.pipe(
           Effect.timeoutFail({
@@ -191,8 +191,11 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
       inFlight -= 1
       yield* conclude(finished.id, finished.outcome, finished.vars)
     }
+    if (failure !== undefined) yield* FiberSet.clear(waiting)
+    // Every step is stored before the run reports its outcome (the journal writes behind the run).
+    const unlogged = yield* journal.flush.pipe(Effect.match({ onFailure: (e) => e, onSuccess: () => undefined }))
+    if (failure === undefined && unlogged !== undefined) failure = { code: unlogged.code, message: unlogged.message }
     if (failure === undefined) return { status: "completed", output } satisfies RunResult
-    yield* FiberSet.clear(waiting)
     return { status: "error", output, error: failure } satisfies RunResult
   })).pipe(
     Effect.catchAllCause((cause) =>

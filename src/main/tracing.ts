@@ -32,12 +32,13 @@ export const TracingSettings = Config.all({
 
 /**
  * Tracing as configured: with an endpoint, the OpenTelemetry SDK (loaded only then) exports every span;
- * without, nothing is loaded and spans stay in process.
+ * without, nothing is loaded and spans are not even made (Effect's tracer is switched off: a span
+ * nobody reads costs CPU on every request, query and node).
  */
 export const TracingFromSettings = Layer.unwrapEffect(
   Effect.flatMap(TracingSettings, ({ endpoint, serviceName }) =>
     Option.match(endpoint, {
-      onNone: () => Effect.succeed(Layer.empty),
+      onNone: () => Effect.succeed(Layer.setTracerEnabled(false)),
       onSome: (url) => Effect.promise(() => import("../adapters/opentelemetry/Tracing.ts")).pipe(
         // Exported traces show every node, the pure ones too.
         Effect.map(({ TracingOtlp }) => Layer.merge(TracingOtlp({ endpoint: url, serviceName }), Layer.succeed(TracePureNodes, true)))

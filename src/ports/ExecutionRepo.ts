@@ -39,8 +39,11 @@ export class ExecutionRepo extends Context.Tag("ast/ExecutionRepo")<ExecutionRep
     status: ExecutionStatus,
     result?: { readonly output?: unknown; readonly error?: ExecutionError }
   ) => Effect.Effect<void, Unavailable>
-  /** Inserts or replaces a step, keyed by the execution id and the step's stable id. */
-  readonly recordStep: (ref: ExecutionRef, step: Step) => Effect.Effect<void, Unavailable>
+  /**
+   * Inserts or replaces steps, keyed by the execution id and each step's stable id, in one write; a new
+   * step is listed after those stored before it, in the order given (one id appears at most once).
+   */
+  readonly recordSteps: (ref: ExecutionRef, steps: ReadonlyArray<Step>) => Effect.Effect<void, Unavailable>
   /** One execution with its steps, within its organization. */
   readonly get: (organizationId: string, id: string) => Effect.Effect<Option.Option<Execution>, Unavailable>
   /** A page of executions, newest first. */

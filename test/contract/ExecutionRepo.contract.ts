@@ -23,9 +23,9 @@ export const executionRepoContract = (it: ContractIt) => {
       const e = newExecution(org)
       const ref = { organizationId: org, executionId: e.id }
       yield* repo.create(e)
-      yield* repo.recordStep(ref, stepFor("trigger:1", { status: "running", output: null, finishedAt: null, durationMs: null }))
-      yield* repo.recordStep(ref, stepFor("agent:1"))
-      yield* repo.recordStep(ref, stepFor("trigger:1"))
+      yield* repo.recordSteps(ref, [stepFor("trigger:1", { status: "running", output: null, finishedAt: null, durationMs: null })])
+      yield* repo.recordSteps(ref, [stepFor("agent:1")])
+      yield* repo.recordSteps(ref, [stepFor("trigger:1")])
       yield* repo.setStatus(ref, "error", { output: { agent: { reply: "x" } }, error: { code: "timeout", message: "slow", nodeId: "agent" } })
       const read = Option.getOrThrow(yield* repo.get(org, e.id))
       expect(read).toMatchObject({
@@ -34,6 +34,27 @@ export const executionRepoContract = (it: ContractIt) => {
       })
       expect(read.finishedAt).not.toBeNull()
       expect(read.steps).toEqual([stepFor("trigger:1"), stepFor("agent:1")])
+    }))
+
+  it.effect("records a batch of steps in the order given, after the steps stored before it, replacing those it names again", () =>
+    Effect.gen(function* () {
+      const repo = yield* ExecutionRepo
+      const org = freshOrg()
+      const e = newExecution(org)
+      const ref = { organizationId: org, executionId: e.id }
+      yield* repo.create(e)
+      const running = (id: string) => stepFor(id, { status: "running", output: null, finishedAt: null, durationMs: null })
+      yield* repo.recordSteps(ref, [])
+      yield* repo.recordSteps(ref, [stepFor("trigger:1"), running("send:1")])
+      // Later nodes first on purpose: the order given is the order kept, not sorted by id.
+      yield* repo.recordSteps(ref, [stepFor("z:1", { input: null, output: null }), stepFor("send:1", { output: { ok: "é \" ' 🙂" } }), stepFor("b:1", { input: "plain text" })])
+      const read = Option.getOrThrow(yield* repo.get(org, e.id))
+      expect(read.steps).toEqual([
+        stepFor("trigger:1"),
+        stepFor("send:1", { output: { ok: "é \" ' 🙂" } }),
+        stepFor("z:1", { input: null, output: null }),
+        stepFor("b:1", { input: "plain text" })
+      ])
     }))
 
   it.effect("lists newest first, filtered by workflow, thread and status, page by page without gaps or repeats", () =>
@@ -96,11 +117,10 @@ export const executionRepoContract = (it: ContractIt) => {
       const other = freshOrg()
       const e = newExecution(owner)
       yield* repo.create(e)
-      yield* repo.recordStep({ organizationId: owner, executionId: e.id }, stepFor("trigger:1"))
+      yield* repo.recordSteps({ organizationId: owner, executionId: e.id }, [stepFor("trigger:1")])
       const foreign = { organizationId: other, executionId: e.id }
       yield* repo.setStatus(foreign, "completed", { output: { stolen: true } })
-      yield* repo.recordStep(foreign, stepFor("trigger:1", { output: "overwritten" }))
-      yield* repo.recordStep(foreign, stepFor("evil:1"))
+      yield* repo.recordSteps(foreign, [stepFor("trigger:1", { output: "overwritten" }), stepFor("evil:1")])
       expect(yield* repo.get(other, e.id)).toEqual(Option.none())
       expect((yield* repo.list({ organizationId: other, limit: 10 })).items).toEqual([])
       expect(yield* repo.remove(other, e.id)).toBe(false)

@@ -117,7 +117,14 @@ const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpoint
 
     const thread = { configurable: { thread_id: memory.enabled ? checkpointThreadId(turn.thread) : crypto.randomUUID() } }
     const said = stamped(new HumanMessage({ content: turn.userMessage, id: turnId }))
-    return graph.invoke({ messages: [said] }, { ...thread, signal, recursionLimit: MAX_STEPS }).then((state): AgentReply => {
+    return graph.invoke({ messages: [said] }, {
+      ...thread,
+      signal,
+      recursionLimit: MAX_STEPS,
+      // The turn's memory is saved once, when it ends: nothing is written (or serialized) before the
+      // model is called. A turn is never resumed half-way; a failed one is run again from its start.
+      durability: "exit"
+    }).then((state): AgentReply => {
       const final = state.messages.at(-1) as AIMessage
       const text = final.text
       if (config.output === undefined) return { reply: text, toolCalls }

@@ -44,7 +44,11 @@ export const makeExecutionRepoMemory = () => {
           ...(isFinalStatus(status) ? { finishedAt: new Date().toISOString() } : {})
         }
       }),
-    recordStep: (ref, step) => Effect.sync(() => void rowOf(ref)?.steps.set(step.id, step)),
+    recordSteps: (ref, steps) =>
+      Effect.sync(() => {
+        const row = rowOf(ref)
+        if (row !== undefined) for (const step of steps) row.steps.set(step.id, step)
+      }),
     get: (organizationId, id) =>
       Effect.sync(() => {
         const row = rowOf({ organizationId, executionId: id })

@@ -62,6 +62,20 @@ const stepOf = (r: StepRow): Step => ({
   finishedAt: iso(r.finished_at)
 })
 
+/** A step as one element of the JSON array `recordSteps` sends (JSON null for an absent input or output). */
+const stepRecord = (s: Step) => ({
+  id: s.id,
+  node_id: s.nodeId,
+  step_name: s.stepName,
+  attempt: s.attempt,
+  status: s.status,
+  input: s.input ?? null,
+  output: s.output ?? null,
+  error: s.error,
+  duration_ms: s.durationMs,
+  started_at: s.startedAt,
+  finished_at: s.finishedAt
+})
 
 /** Executions on PostgreSQL: a light `executions` row, heavy `execution_data`, and `execution_steps`. */
 export const makeExecutionRepoPg = Effect.gen(function* () {
@@ -93,18 +107,23 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
       ).pipe(Effect.asVoid, orUnavailable("ExecutionRepo.setStatus"))
     },
 
-    recordStep: (ref, s) =>
-      sql`
+    // One statement for the whole batch; rows are inserted in the order given, so `seq` keeps it.
+    recordSteps: (ref, steps) =>
+      steps.length === 0 ? Effect.void : sql`
         INSERT INTO execution_steps (execution_id, step_id, organization_id, node_id, step_name, attempt, status,
                                      input, output, error, duration_ms, started_at, finished_at)
-        SELECT ${ref.executionId}, ${s.id}, ${ref.organizationId}, ${s.nodeId}, ${s.stepName}, ${s.attempt}, ${s.status},
-               ${asJson(s.input ?? null)}::jsonb, ${asJson(s.output ?? null)}::jsonb, ${s.error}, ${s.durationMs},
-               ${new Date(s.startedAt)}, ${s.finishedAt === null ? null : new Date(s.finishedAt)}
+        SELECT ${ref.executionId}, s.id, ${ref.organizationId}, s.node_id, s.step_name, s.attempt, s.status,
+               s.input, s.output, s.error, s.duration_ms, s.started_at, s.finished_at
+        FROM ROWS FROM (jsonb_to_recordset(${asJson(steps.map(stepRecord))}::jsonb) AS (
+               id text, node_id text, step_name text, attempt integer, status text, input jsonb, output jsonb,
+               error text, duration_ms double precision, started_at timestamptz, finished_at timestamptz)
+             ) WITH ORDINALITY AS s
         WHERE EXISTS (SELECT 1 FROM executions WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL)
+        ORDER BY s.ordinality
         ON CONFLICT (execution_id, step_id) DO UPDATE SET
           status = EXCLUDED.status, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
           duration_ms = EXCLUDED.duration_ms, finished_at = EXCLUDED.finished_at
-        WHERE execution_steps.organization_id = EXCLUDED.organization_id`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.recordStep")),
+        WHERE execution_steps.organization_id = EXCLUDED.organization_id`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.recordSteps")),
 
     get: (organizationId, id) =>
       !isUuid(id) ? Effect.succeed(Option.none()) : Effect.gen(function* () {

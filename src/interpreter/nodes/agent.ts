@@ -5,7 +5,6 @@ import { EventBus } from "../../ports/EventBus.ts"
 import type { NodeContext } from "../NodeContext.ts"
 import type { NodeOf } from "../../domain/Node.ts"
 import { renderTemplate } from "../template.ts"
-import { makeJournal } from "../journal.ts"
 import { makeToolRunner } from "../tools.ts"
 
 /** One agent turn over the burst: `{reply, structured?, toolCalls}`; tokens stream as events. */
@@ -15,7 +14,7 @@ export const agent = (node: NodeOf<"agent">, ctx: NodeContext, attempt: number) 
     const bus = yield* EventBus
     const { executionId, organizationId, threadId } = ctx.spec
     const context = yield* Effect.context<Effect.Effect.Context<ReturnType<ReturnType<typeof makeToolRunner>>>>()
-    const runTool = makeToolRunner(ctx, yield* makeJournal(ctx.spec), node.id, attempt)
+    const runTool = makeToolRunner(ctx, ctx.journal, node.id, attempt)
     const systemPrompt = node.config.systemPrompt
     const answer = yield* model.run({
       config: node.config,
