@@ -1,6 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
 import { type ApiKeyRecord, ApiKeyRepo } from "../../ports/ApiKeyRepo.ts"
+import { ChangeFeed, changesChannel, makeRowCache } from "./ChangeFeed.ts"
 import { iso, orUnavailable } from "./orUnavailable.ts"
 import { isUuid } from "./uuid.ts"
 
@@ -24,10 +25,25 @@ const recordOf = (r: ApiKeyRow): ApiKeyRecord => ({
   revokedAt: iso(r.revoked_at)
 })
 
-/** API keys on PostgreSQL: only the hash of a key is stored. */
+/** `lastUsedAt` is kept to the minute: writing the same row on every request would serialize them. */
+const LAST_USED_RESOLUTION_MS = 60_000
+
+/**
+ * API keys on PostgreSQL: only the hash of a key is stored. Live keys are cached by hash (the
+ * ChangeFeed drops a revoked one on every instance as its revocation commits), so a request usually
+ * authenticates without a query.
+ */
 export const makeApiKeyRepoPg = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
   const columns = sql`id, organization_id, name, prefix, created_at, last_used_at, revoked_at`
+  const live = makeRowCache({
+    feed: yield* ChangeFeed,
+    kind: "api_key",
+    lookup: (hash) =>
+      Effect.map(sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE key_hash = ${hash} AND revoked_at IS NULL`, (rows) => Option.fromNullable(rows[0]))
+  })
+  /** When this instance last wrote each key's `last_used_at` (a cached row does not see it). */
+  const usedAt = new Map<string, number>()
   const service: ApiKeyRepo["Type"] = {
     create: (key, hash) =>
       sql`INSERT INTO api_keys (id, organization_id, name, prefix, key_hash, created_at)
@@ -37,23 +53,30 @@ export const makeApiKeyRepoPg = Effect.gen(function* () {
       ),
     findByHash: (hash) =>
       Effect.gen(function* () {
-        const rows = yield* sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE key_hash = ${hash} AND revoked_at IS NULL`
-        const row = rows[0]
-        if (row === undefined) return Option.none()
-        // `lastUsedAt` is kept to the minute: writing the same row on every request would serialize them.
-        if (row.last_used_at === null || Date.now() - row.last_used_at.getTime() > 60_000) {
+        const found = yield* live.get(hash)
+        if (Option.isNone(found)) return Option.none()
+        const row = found.value
+        const lastUsed = Math.max(row.last_used_at?.getTime() ?? 0, usedAt.get(row.id) ?? 0)
+        if (Date.now() - lastUsed > LAST_USED_RESOLUTION_MS) {
           const used = yield* sql<{ last_used_at: Date }>`UPDATE api_keys SET last_used_at = now() WHERE id = ${row.id} RETURNING last_used_at`
-          return Option.some(recordOf({ ...row, last_used_at: used[0]?.last_used_at ?? new Date() }))
+          const at = used[0]?.last_used_at ?? new Date()
+          usedAt.set(row.id, at.getTime())
+          return Option.some(recordOf({ ...row, last_used_at: at }))
         }
-        return Option.some(recordOf(row))
+        return Option.some(recordOf({ ...row, last_used_at: lastUsed === 0 ? null : new Date(lastUsed) }))
       }).pipe(orUnavailable("ApiKeyRepo.findByHash")),
     list: (organizationId) =>
       sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE organization_id = ${organizationId} ORDER BY created_at DESC, id DESC`.pipe(
         Effect.map((rows) => rows.map(recordOf)),
         orUnavailable("ApiKeyRepo.list")
       ),
+    // Every instance drops the key from its cache when the revocation commits (NOTIFY), this one at once.
     revoke: (id) =>
-      !isUuid(id) ? Effect.succeed(false) : sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${id} AND revoked_at IS NULL RETURNING id`.pipe(
+      !isUuid(id) ? Effect.succeed(false) : sql<{ key_hash: string }>`
+        WITH revoked AS (UPDATE api_keys SET revoked_at = now() WHERE id = ${id} AND revoked_at IS NULL RETURNING key_hash)
+        SELECT key_hash, pg_notify(${changesChannel}, 'api_key:' || key_hash) FROM revoked`.pipe(
+        Effect.tap((rows) => Effect.forEach(rows, (row) => live.invalidate(row.key_hash))),
+        Effect.tap(() => Effect.sync(() => usedAt.delete(id))),
         Effect.map((rows) => rows.length > 0),
         orUnavailable("ApiKeyRepo.revoke")
       )

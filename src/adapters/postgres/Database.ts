@@ -11,6 +11,7 @@ import Pg from "pg"
 import { join } from "node:path"
 import { Unavailable } from "../../domain/errors.ts"
 import { describeUrl } from "../describeUrl.ts"
+import { ChangeFeed, listeningChangeFeed, localChangeFeed } from "./ChangeFeed.ts"
 import { migrate } from "./migrate.ts"
 
 /**
@@ -19,10 +20,14 @@ import { migrate } from "./migrate.ts"
  */
 export class PgPool extends Context.Tag("ast/PgPool")<PgPool, Pg.Pool>() {}
 
-export type Database = PgClient.PgClient | SqlClient.SqlClient | PgPool
+export type Database = PgClient.PgClient | SqlClient.SqlClient | PgPool | ChangeFeed
 
-/** A pool checked with one query (within `connectTimeout`), closed with the scope; the SqlClient and PgPool on it. */
-const pooled = (config: Pg.PoolConfig & { readonly connectTimeout: Duration.Duration }) =>
+/**
+ * A pool checked with one query (within `connectTimeout`), closed with the scope; the SqlClient and
+ * PgPool on it, and the ChangeFeed: `listen` on a connection of its own (instances share the
+ * database), or `local` (one process is all there is).
+ */
+const pooled = (config: Pg.PoolConfig & { readonly connectTimeout: Duration.Duration }, changes: "listen" | "local") =>
   Layer.unwrapScoped(
     Effect.gen(function* () {
       const pool = yield* Effect.acquireRelease(
@@ -36,7 +41,15 @@ const pooled = (config: Pg.PoolConfig & { readonly connectTimeout: Duration.Dura
       yield* Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: (cause) => new SqlError({ cause, message: "PgClient: Failed to connect" }) }).pipe(
         Effect.timeoutFail({ duration: config.connectTimeout, onTimeout: () => new SqlError({ cause: new Error("Connection timed out"), message: "PgClient: Connection timed out" }) })
       )
-      return Layer.merge(Layer.succeed(PgPool, pool), PgClient.layerFromPool({ acquire: Effect.succeed(pool), applicationName: "ast" }))
+      const { max: _max, idleTimeoutMillis: _idle, connectTimeout, ...connection } = config
+      const feed = changes === "local"
+        ? localChangeFeed()
+        : yield* listeningChangeFeed({ ...connection, connectionTimeoutMillis: Duration.toMillis(connectTimeout), application_name: "ast-changes" })
+      return Layer.mergeAll(
+        Layer.succeed(PgPool, pool),
+        Layer.succeed(ChangeFeed, feed),
+        PgClient.layerFromPool({ acquire: Effect.succeed(pool), applicationName: "ast" })
+      )
     })
   )
 
@@ -65,7 +78,7 @@ export const PostgresDatabase = (url: Redacted.Redacted<string>, options: { read
       connectTimeout: Duration.seconds(5),
       idleTimeoutMillis: 30_000,
       application_name: "ast"
-    }),
+    }, "listen"),
     `PostgreSQL at ${describeUrl(Redacted.value(url))}`
   ).pipe(Layer.mapError(failedToStart(`cannot use PostgreSQL at ${describeUrl(Redacted.value(url))}`)))
 
@@ -97,7 +110,7 @@ export const EmbeddedDatabase = (dataDir: string) => {
     Effect.map(server, ({ port }) =>
       // One connection: PGlite is single-user, and queries of several connections would interleave
       // mid-protocol (electric-sql/pglite#1046: "portal cannot be run").
-      pooled({ host: "127.0.0.1", port, user: "postgres", database: "postgres", max: 1, connectTimeout: Duration.seconds(5) })
+      pooled({ host: "127.0.0.1", port, user: "postgres", database: "postgres", max: 1, connectTimeout: Duration.seconds(5) }, "local")
     )
   )
   return migrated(client, `embedded PGlite in ${directory}`).pipe(Layer.mapError(failedToStart("cannot start the embedded database")))
