@@ -81,9 +81,8 @@ export const processBurst = (options: WorkerOptions) => (executionId: string) =>
     const bursts = yield* Bursts
     const now = yield* Clock.currentTimeMillis
     const retryIn = (ms: number): JobOutcome => ({ _tag: "RetryAt", at: new Date(now + ms) })
-    const closed = yield* bursts.close(executionId, new Date(now))
-    if (closed._tag === "NotDue") return { _tag: "RetryAt", at: closed.flushAt } satisfies JobOutcome
-    const claim = yield* bursts.claim(executionId, options.owner, options.leaseMs)
+    const claim = yield* bursts.take(executionId, options.owner, options.leaseMs, new Date(now))
+    if (claim._tag === "NotDue") return { _tag: "RetryAt", at: claim.flushAt } satisfies JobOutcome
     if (claim._tag === "Done") return { _tag: "Done" } satisfies JobOutcome
     // The thread is busy: the burst that holds it starts this one when it ends (below); the retry is a safety net.
     if (claim._tag === "Busy") return retryIn(2000)
@@ -101,9 +100,8 @@ export const processBurst = (options: WorkerOptions) => (executionId: string) =>
       // Stopped (shutdown): hand the burst back at once rather than waiting for the lease to expire.
       Effect.onInterrupt(() => Effect.ignore(bursts.release(executionId, options.owner, false)))
     )
-    yield* bursts.release(executionId, options.owner, ran._tag === "Right")
+    const next = yield* bursts.finish(executionId, options.owner, ran._tag === "Right")
     if (ran._tag === "Left") return retryIn(1000)
-    const next = yield* bursts.nextOfThread(executionId)
     if (next !== undefined) yield* (yield* JobQueue).schedule(next, new Date(yield* Clock.currentTimeMillis)).pipe(Effect.ignore)
     return { _tag: "Done" } satisfies JobOutcome
   }).pipe(

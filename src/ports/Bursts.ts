@@ -60,6 +60,8 @@ export type ClaimResult =
   | { readonly _tag: "Busy" }
   | { readonly _tag: "Done" }
 
+export type TakeResult = ClaimResult | { readonly _tag: "NotDue"; readonly flushAt: Date }
+
 /**
  * The accumulator's durable truth (§5.1), in PostgreSQL: bursts of messages per organization + workflow +
  * thread, their windows, and who runs them. Accepted means recorded here.
@@ -78,12 +80,16 @@ export class Bursts extends Context.Tag("ast/Bursts")<Bursts, {
    * bursts of a thread in order; a lease that expired (a crashed holder) can be taken over.
    */
   readonly claim: (executionId: string, owner: string, leaseMs: number) => Effect.Effect<ClaimResult, Unavailable>
+  /** `close` then, unless it is not due, `claim`: what a queued job does first, in one call. */
+  readonly take: (executionId: string, owner: string, leaseMs: number, now: Date) => Effect.Effect<TakeResult, Unavailable>
   /** Extends the lease; false when it was lost. */
   readonly renew: (executionId: string, owner: string, leaseMs: number) => Effect.Effect<boolean, Unavailable>
   /** Marks the burst run (or hands it back, `isDone` false, for another holder), wiping its sealed secret when done. */
   readonly release: (executionId: string, owner: string, isDone: boolean) => Effect.Effect<void, Unavailable>
   /** The thread's next closed burst waiting to run (after `executionId` ran), if any: it can be started at once. */
   readonly nextOfThread: (executionId: string) => Effect.Effect<string | undefined, Unavailable>
+  /** `release`, then (when done) `nextOfThread`: what a job does last, in one call. */
+  readonly finish: (executionId: string, owner: string, isDone: boolean) => Effect.Effect<string | undefined, Unavailable>
   /** Bursts whose flush or run is overdue by `graceMs` (lost timers, crashed holders): the sweeper reschedules them. */
   readonly overdue: (now: Date, graceMs: number) => Effect.Effect<ReadonlyArray<{ readonly executionId: string; readonly dueAt: Date }>, Unavailable>
   /** Forgets accepted message ids older than `cutoff` (duplicate detection covers 24 h). */

@@ -275,13 +275,13 @@ describe("accumulator (§5.1) on the in-process twin", () => {
   it.effect("a database outage while a burst is claimed is retried a second later, on the clock", () =>
     Effect.gen(function* () {
       const workflow = yield* accumulating(typing)
-      /** Bursts whose first claim fails as with the database unreachable. */
+      /** Bursts whose first take (close + claim) fails as with the database unreachable. */
       const OneFailedClaim = Layer.effect(Bursts, Effect.map(Bursts, (bursts) => {
         let failures = 1
         return {
           ...bursts,
-          claim: (...args: Parameters<typeof bursts.claim>) =>
-            failures-- > 0 ? Effect.fail(new Unavailable({ dependency: "database", message: "connection refused" })) : bursts.claim(...args)
+          take: (...args: Parameters<typeof bursts.take>) =>
+            failures-- > 0 ? Effect.fail(new Unavailable({ dependency: "database", message: "connection refused" })) : bursts.take(...args)
         }
       }))
       yield* workQueue({ owner: "worker-1", leaseMs: 30_000, callbacks: noCallbacks, maintenance: { executionRetentionDays: 30 } }).pipe(Effect.provide(OneFailedClaim))

@@ -2,7 +2,7 @@ import { expect, type Vitest } from "@effect/vitest"
 import { Effect, Option, TestServices } from "effect"
 import type { AccumulatorConfig } from "../../src/domain/Accumulator.ts"
 import type { InputMessage } from "../../src/domain/RunRequest.ts"
-import { type AppendResult, type Arrival, type BurstKey, Bursts, type ClaimResult, type ClosedBurst } from "../../src/ports/Bursts.ts"
+import { type AppendResult, type Arrival, type BurstKey, Bursts, type TakeResult, type ClosedBurst } from "../../src/ports/Bursts.ts"
 import { ExecutionRepo } from "../../src/ports/ExecutionRepo.ts"
 import { freshOrg, uuid } from "./fixtures.ts"
 
@@ -40,7 +40,7 @@ const accepted = (result: AppendResult) => {
   return result
 }
 
-const claimed = (result: ClaimResult): ClosedBurst => {
+const claimed = (result: TakeResult): ClosedBurst => {
   if (result._tag !== "Claimed") throw new Error(`expected Claimed, got ${result._tag}`)
   return result.burst
 }
@@ -202,6 +202,51 @@ export const burstsContract = (it: BurstsIt) => {
         context: { instanceId: "inst-1" }
       })
       expect((execution.input as { input: { messages: Array<InputMessage> } }).input.messages.map((m) => m.content)).toEqual(["m1", "m2", "m3"])
+    }))
+
+  it.effect("take is NotDue before the window ends; at its end it closes the burst (recording its execution's input) and claims it", () =>
+    Effect.gen(function* () {
+      const bursts = yield* Bursts
+      const key = keyIn(freshOrg())
+      const t0 = origin()
+      const config = accumulator({ separator: " | " })
+      const opened = accepted(yield* bursts.append(key, arrival([message("m1", "wamid-1"), message("m2", "wamid-1")]), config, at(t0, 0)))
+      accepted(yield* bursts.append(key, arrival([{ content: "m3", type: "audio" }, { type: "image" } as InputMessage], { sender: undefined }), config, at(t0, 1 * second)))
+      expect(yield* bursts.take(opened.executionId, "owner-1", 60_000, at(t0, 6 * second - 1))).toEqual({ _tag: "NotDue", flushAt: at(t0, 6 * second) })
+      const burst = claimed(yield* bursts.take(opened.executionId, "owner-1", 60_000, at(t0, 6 * second)))
+      expect(contents(burst)).toEqual(["m1", "m2", "m3", undefined])
+      expect(burst).toMatchObject({ executionId: opened.executionId, key, firstAt: at(t0, 0), windowEnd: at(t0, 6 * second), closedAt: at(t0, 6 * second) })
+      // A later arrival without a sender keeps the burst's sender.
+      expect(burst.sender).toEqual({ phone: "5511999999999", name: "João" })
+      const execution = Option.getOrThrow(yield* (yield* ExecutionRepo).get(key.organizationId, opened.executionId))
+      expect(execution.input).toEqual({
+        threadId: key.threadId,
+        input: { messages: burst.messages, aggregatedInput: "m1 | m2 | m3 | ", sender: { phone: "5511999999999", name: "João" } },
+        context: { instanceId: "inst-1" }
+      })
+      // Held: another owner cannot take it; the same message id twice in one arrival was accepted once.
+      expect(yield* bursts.take(opened.executionId, "owner-2", 60_000, at(t0, 7 * second))).toEqual({ _tag: "Busy" })
+      expect(yield* bursts.append(key, arrival([message("again", "wamid-1")]), config, at(t0, 8 * second))).toEqual({ _tag: "Duplicate", executionId: opened.executionId })
+    }))
+
+  it.effect("finish hands a burst back or completes it; completed, it answers the thread's next closed burst, which take then claims", () =>
+    Effect.gen(function* () {
+      const bursts = yield* Bursts
+      const key = keyIn(freshOrg())
+      const t0 = origin()
+      const first = accepted(yield* bursts.append(key, arrival([message("one")]), accumulator(), at(t0, 0)))
+      claimed(yield* bursts.take(first.executionId, "owner-1", 60_000, at(t0, 5 * second)))
+      const second_ = accepted(yield* bursts.append(key, arrival([message("two")]), accumulator(), at(t0, 6 * second)))
+      expect(second_.isNew).toBe(true)
+      // Due, so closed — but the thread is held by the first burst.
+      expect(yield* bursts.take(second_.executionId, "owner-2", 60_000, at(t0, 11 * second))).toEqual({ _tag: "Busy" })
+      expect(yield* bursts.finish(first.executionId, "owner-1", false)).toBeUndefined()
+      expect(contents(claimed(yield* bursts.take(first.executionId, "owner-3", 60_000, at(t0, 12 * second))))).toEqual(["one"])
+      expect(yield* bursts.finish(first.executionId, "owner-3", true)).toBe(second_.executionId)
+      expect(contents(claimed(yield* bursts.take(second_.executionId, "owner-2", 60_000, at(t0, 12 * second))))).toEqual(["two"])
+      expect(yield* bursts.finish(second_.executionId, "owner-2", true)).toBeUndefined()
+      expect(yield* bursts.take(first.executionId, "owner-1", 60_000, at(t0, 13 * second))).toEqual({ _tag: "Done" })
+      expect(yield* bursts.take(uuid(), "owner-1", 60_000, at(t0, 13 * second))).toEqual({ _tag: "Done" })
     }))
 
   it.effect("a message id accepted within 24 h makes the whole arrival a duplicate of the original execution, and records nothing", () =>

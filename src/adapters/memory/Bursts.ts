@@ -2,7 +2,8 @@ import { Clock, Effect } from "effect"
 import type { AccumulatorConfig } from "../../domain/Accumulator.ts"
 import { burstInput as inputOf, flushAt, notAccumulating, stampMessages } from "../../domain/burstWindow.ts"
 import type { InputMessage } from "../../domain/RunRequest.ts"
-import { Bursts, type BurstKey, type ClosedBurst } from "../../ports/Bursts.ts"
+import { Bursts, type BurstKey, type ClosedBurst, type TakeResult } from "../../ports/Bursts.ts"
+import type { Unavailable } from "../../domain/errors.ts"
 import type { ExecutionRepo } from "../../ports/ExecutionRepo.ts"
 
 interface Burst {
@@ -42,7 +43,7 @@ export const makeBurstsMemory = (executions: ExecutionRepo["Type"] & { readonly 
     ...(b.aggregatedInput === null ? {} : { aggregatedInput: b.aggregatedInput }), firstAt: new Date(b.firstAt),
     windowEnd: new Date(b.flushAt), closedAt: new Date(b.closedAt ?? b.flushAt)
   })
-  const service: Bursts["Type"] = {
+  const service: Omit<Bursts["Type"], "take" | "finish"> = {
     append: (key, arrival, requested, now) =>
       Effect.gen(function* () {
         clock = Math.max(clock, now.getTime())
@@ -156,5 +157,15 @@ export const makeBurstsMemory = (executions: ExecutionRepo["Type"] & { readonly 
         return forgotten
       })
   }
-  return service
+  return composedTakeAndFinish(service)
 }
+
+/** `take` and `finish` as the calls they stand for, one after the other (the PostgreSQL adapter makes each one round trip). */
+export const composedTakeAndFinish = (bursts: Omit<Bursts["Type"], "take" | "finish">): Bursts["Type"] => ({
+  ...bursts,
+  take: (executionId, owner, leaseMs, now) =>
+    Effect.flatMap(bursts.close(executionId, now), (closed): Effect.Effect<TakeResult, Unavailable> =>
+      closed._tag === "NotDue" ? Effect.succeed(closed) : bursts.claim(executionId, owner, leaseMs)),
+  finish: (executionId, owner, isDone) =>
+    Effect.zipRight(bursts.release(executionId, owner, isDone), isDone ? bursts.nextOfThread(executionId) : Effect.succeed(undefined))
+})

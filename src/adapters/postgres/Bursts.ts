@@ -1,9 +1,8 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer } from "effect"
-import type { AccumulatorConfig } from "../../domain/Accumulator.ts"
 import { burstInput as inputOf, flushAt, notAccumulating, stampMessages } from "../../domain/burstWindow.ts"
 import type { InputMessage } from "../../domain/RunRequest.ts"
-import { type Arrival, Bursts, type ClosedBurst } from "../../ports/Bursts.ts"
+import { type AppendResult, type Arrival, Bursts, type ClosedBurst, type TakeResult } from "../../ports/Bursts.ts"
 import { asJson, orUnavailable } from "./orUnavailable.ts"
 
 interface BurstRow {
@@ -33,11 +32,6 @@ interface BurstRow {
   readonly lease_until: Date | null
 }
 
-const configOf = (r: BurstRow): AccumulatorConfig => ({
-  enabled: true, timeoutSeconds: r.timeout_ms / 1000, maxWaitSeconds: r.max_wait_ms / 1000, maxMessages: r.max_messages,
-  resetOnNewMessage: r.is_reset_on_new_message, separator: r.separator
-})
-
 /** The window end of a burst as it closed: the moment it was due. */
 const closedBurstOf = (r: BurstRow): ClosedBurst => ({
   executionId: r.execution_id,
@@ -54,69 +48,49 @@ const closedBurstOf = (r: BurstRow): ClosedBurst => ({
   closedAt: r.closed_at ?? r.flush_at
 })
 
+/** A bursts row as `to_jsonb` gives it (timestamps as text). */
+const rowOfJson = (json: Record<string, unknown>): BurstRow => {
+  const date = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string))
+  return {
+    ...(json as unknown as BurstRow),
+    seq: String(json.seq),
+    first_at: date(json.first_at)!,
+    last_at: date(json.last_at)!,
+    flush_at: date(json.flush_at)!,
+    closed_at: date(json.closed_at),
+    lease_until: date(json.lease_until)
+  }
+}
 
 /** Bursts on PostgreSQL: appends of one burst key, and claims of one thread, are serialized by advisory locks. */
 export const makeBurstsPg = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
   const lockKey = (...parts: ReadonlyArray<string>) => sql`SELECT pg_advisory_xact_lock(hashtext(${parts.join("\u001f")}))`
   const service: Bursts["Type"] = {
+    // One round trip: ast_burst_append (migration 0006) takes the key's lock, checks duplicates, and
+    // appends to the open burst or opens one with its pending execution.
     append: (key, arrival: Arrival, requested, now) =>
-      sql.withTransaction(Effect.gen(function* () {
+      Effect.suspend(() => {
         const isAccumulating = requested !== undefined && requested.enabled
         const config = isAccumulating ? requested : notAccumulating
-        yield* lockKey("burst", key.organizationId, key.workflowId, key.threadId)
         const ids = arrival.messages.flatMap((m) => (m.id === undefined ? [] : [m.id]))
-        if (ids.length > 0) {
-          const seen = yield* sql<{ execution_id: string }>`
-            SELECT execution_id FROM accepted_messages
-            WHERE organization_id = ${key.organizationId} AND workflow_id = ${key.workflowId}
-              AND message_id IN ${sql.in(ids)} AND accepted_at > ${new Date(now.getTime() - 24 * 3600 * 1000)} LIMIT 1`
-          if (seen[0] !== undefined) return { _tag: "Duplicate" as const, executionId: seen[0].execution_id }
-        }
         const messages = stampMessages(arrival.messages, now)
-        const open = isAccumulating
-          ? yield* sql<BurstRow>`
-              SELECT * FROM bursts WHERE organization_id = ${key.organizationId} AND workflow_id = ${key.workflowId}
-                AND thread_id = ${key.threadId} AND status = 'open' FOR UPDATE`
-          : []
-        const burst = open[0]
-        let executionId: string
-        let due: number
-        if (burst !== undefined) {
-          executionId = burst.execution_id
-          due = flushAt(configOf(burst), { firstAt: burst.first_at.getTime(), lastAt: now.getTime(), messageCount: burst.message_count + messages.length })
-          yield* sql`
-            UPDATE bursts SET messages = messages || ${asJson(messages)}::jsonb, message_count = message_count + ${messages.length},
-              last_at = ${now}, flush_at = ${new Date(due)}, sender = COALESCE(${asJson(arrival.sender ?? null)}::jsonb, sender),
-              context = ${asJson(arrival.context)}::jsonb, sealed_secret = COALESCE(${arrival.sealedSecret}, sealed_secret)
-            WHERE execution_id = ${executionId}`
-        } else {
-          executionId = crypto.randomUUID()
-          due = flushAt(config, { firstAt: now.getTime(), lastAt: now.getTime(), messageCount: messages.length })
-          const status = isAccumulating ? "open" : "closed"
-          yield* sql`
-            INSERT INTO executions (id, organization_id, workflow_id, workflow_version, thread_id, status, started_at)
-            VALUES (${executionId}, ${key.organizationId}, ${key.workflowId}, ${arrival.workflowVersion}, ${key.threadId}, 'pending', ${now})`
-          yield* sql`
-            INSERT INTO execution_data (execution_id, organization_id, input)
-            VALUES (${executionId}, ${key.organizationId}, ${asJson(inputOf(key.threadId, messages, arrival.sender, arrival.context, config.separator, isAccumulating ? null : arrival.aggregatedInput))}::jsonb)`
-          yield* sql`
-            INSERT INTO bursts (execution_id, organization_id, workflow_id, thread_id, workflow_version, status, messages, message_count,
-              sender, context, sealed_secret, separator, aggregated_input, timeout_ms, max_wait_ms, max_messages, is_reset_on_new_message,
-              first_at, last_at, flush_at, closed_at)
-            VALUES (${executionId}, ${key.organizationId}, ${key.workflowId}, ${key.threadId}, ${arrival.workflowVersion}, ${status},
-              ${asJson(messages)}::jsonb, ${messages.length}, ${asJson(arrival.sender ?? null)}::jsonb, ${asJson(arrival.context)}::jsonb,
-              ${arrival.sealedSecret}, ${config.separator}, ${isAccumulating ? null : arrival.aggregatedInput ?? null}, ${config.timeoutSeconds * 1000}, ${config.maxWaitSeconds * 1000},
-              ${config.maxMessages}, ${config.resetOnNewMessage}, ${now}, ${now}, ${new Date(due)}, ${isAccumulating ? null : now})`
-        }
-        for (const id of ids) {
-          yield* sql`
-            INSERT INTO accepted_messages (organization_id, workflow_id, message_id, execution_id, accepted_at)
-            VALUES (${key.organizationId}, ${key.workflowId}, ${id}, ${executionId}, ${now})
-            ON CONFLICT (organization_id, workflow_id, message_id) DO UPDATE SET execution_id = EXCLUDED.execution_id, accepted_at = EXCLUDED.accepted_at`
-        }
-        return { _tag: "Accepted" as const, executionId, flushAt: new Date(due), isNew: burst === undefined }
-      })).pipe(orUnavailable("Bursts.append")),
+        const due = flushAt(config, { firstAt: now.getTime(), lastAt: now.getTime(), messageCount: messages.length })
+        const aggregated = isAccumulating ? null : arrival.aggregatedInput ?? null
+        const input = inputOf(key.threadId, messages, arrival.sender, arrival.context, config.separator, aggregated)
+        return sql<{ outcome: "duplicate" | "accepted"; execution_id: string; flush_at: Date | null; is_new: boolean }>`
+          SELECT * FROM ast_burst_append(${key.organizationId}, ${key.workflowId}, ${key.threadId}, ${arrival.workflowVersion},
+            ${asJson(ids)}::jsonb, ${asJson(messages)}::jsonb, ${messages.length},
+            ${arrival.sender === undefined ? null : asJson(arrival.sender)}::jsonb, ${asJson(arrival.context)}::jsonb, ${arrival.sealedSecret},
+            ${isAccumulating}, ${config.separator}, ${aggregated}, ${config.timeoutSeconds * 1000}, ${config.maxWaitSeconds * 1000},
+            ${config.maxMessages}, ${config.resetOnNewMessage}, ${now}, ${crypto.randomUUID()}, ${new Date(due)}, ${asJson(input)}::jsonb)`
+      }).pipe(
+        Effect.map(([row]): AppendResult =>
+          row!.outcome === "duplicate"
+            ? { _tag: "Duplicate", executionId: row!.execution_id }
+            : { _tag: "Accepted", executionId: row!.execution_id, flushAt: row!.flush_at!, isNew: row!.is_new }),
+        orUnavailable("Bursts.append")
+      ),
 
     close: (executionId, now) =>
       sql.withTransaction(Effect.gen(function* () {
@@ -155,6 +129,21 @@ export const makeBurstsPg = Effect.gen(function* () {
         return taken[0] === undefined ? { _tag: "Busy" as const } : { _tag: "Claimed" as const, burst: closedBurstOf(taken[0]) }
       })).pipe(orUnavailable("Bursts.claim")),
 
+    // One round trip: ast_burst_take (migration 0006) is `close` then `claim`.
+    take: (executionId, owner, leaseMs, now) =>
+      sql<{ outcome: "done" | "not_due" | "busy" | "claimed"; flush_at: Date | null; burst: Record<string, unknown> | null }>`
+        SELECT * FROM ast_burst_take(${executionId}, ${owner}, ${Math.round(leaseMs)}, ${now})`.pipe(
+        Effect.map(([row]): TakeResult => {
+          switch (row!.outcome) {
+            case "done": return { _tag: "Done" }
+            case "not_due": return { _tag: "NotDue", flushAt: row!.flush_at! }
+            case "busy": return { _tag: "Busy" }
+            case "claimed": return { _tag: "Claimed", burst: closedBurstOf(rowOfJson(row!.burst!)) }
+          }
+        }),
+        orUnavailable("Bursts.take")
+      ),
+
     renew: (executionId, owner, leaseMs) =>
       sql`UPDATE bursts SET lease_until = now() + ${Math.round(leaseMs)}::int * interval '1 millisecond'
           WHERE execution_id = ${executionId} AND lease_owner = ${owner} AND status = 'running' RETURNING execution_id`.pipe(
@@ -174,6 +163,22 @@ export const makeBurstsPg = Effect.gen(function* () {
         WHERE b.execution_id = ${executionId} ORDER BY n.seq LIMIT 1`.pipe(
         Effect.map((rows) => rows[0]?.execution_id),
         orUnavailable("Bursts.nextOfThread")
+      ),
+
+    // One statement: the release, and the thread's next closed burst when this one is done.
+    finish: (executionId, owner, isDone) =>
+      sql<{ execution_id: string }>`
+        WITH released AS (
+          UPDATE bursts SET status = ${isDone ? "done" : "closed"}, lease_owner = NULL, lease_until = NULL,
+            sealed_secret = CASE WHEN ${isDone} THEN NULL ELSE sealed_secret END
+          WHERE execution_id = ${executionId} AND lease_owner = ${owner}
+          RETURNING organization_id, thread_id, seq)
+        SELECT n.execution_id FROM released b JOIN bursts n
+          ON n.organization_id = b.organization_id AND n.thread_id = b.thread_id AND n.status = 'closed' AND n.seq > b.seq
+        WHERE ${isDone}
+        ORDER BY n.seq LIMIT 1`.pipe(
+        Effect.map((rows) => rows[0]?.execution_id),
+        orUnavailable("Bursts.finish")
       ),
 
     overdue: (now, graceMs) => {
