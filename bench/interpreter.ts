@@ -38,7 +38,7 @@ const graphOf = (doc: unknown): Graph => {
   return decoded.right.graph
 }
 
-/** One execution in a fresh memory world (steps and events kept as in production); only `runGraph` is timed. */
+/** One execution in a fresh memory world (steps and events kept as in production); only `runGraph` and its final `setStatus` (which stores the steps the journal had not written yet) are timed. */
 const interpreterRun = async (graph: Graph) => {
   const world = await Effect.runPromise(makeMemoryWorld())
   const context = await Effect.runPromise(Effect.scoped(Layer.build(world.layer)))
@@ -48,7 +48,10 @@ const interpreterRun = async (graph: Graph) => {
     status: "running", input: {}
   }))
   const started = performance.now()
-  const result = await Effect.runPromise(Effect.provide(runGraph(graph, spec), context))
+  // As an execution ends: the steps the journal had not written yet go with the outcome.
+  const result = await Effect.runPromise(Effect.provide(runGraph(graph, spec).pipe(
+    Effect.tap((r) => world.executions.setStatus({ organizationId: ORG, executionId: spec.executionId }, r.status, { output: r.output, steps: r.steps }))
+  ), context))
   const ms = performance.now() - started
   if (result.status !== "completed") throw new Error(`the interpreter ended '${result.status}': ${result.error?.message}`)
   const execution = Option.getOrThrow(await Effect.runPromise(world.executions.get(ORG, spec.executionId)))

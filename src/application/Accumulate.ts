@@ -125,7 +125,6 @@ const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
     }
     const aggregatedInput = burst.aggregatedInput ?? burst.messages.map((m) => m.content).join(burst.separator)
     const step = accumulatorStep(burst, aggregatedInput, flushedAt)
-    yield* executions.recordSteps(ref, [step])
     yield* Metric.increment(burstsFlushed)
     yield* Metric.update(burstFlushLateness, step.output.latenessMs / 1000)
     const secret = burst.sealedSecret === null ? undefined : yield* (yield* SecretBox).open(burst.sealedSecret).pipe(Effect.option, Effect.map(Option.getOrUndefined))
@@ -134,7 +133,7 @@ const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
       input: { messages: burst.messages, aggregatedInput, ...(burst.sender === undefined ? {} : { sender: burst.sender }) },
       context: { ...burst.context, ...(secret === undefined ? {} : { livchatApiKey: secret }) }
     }
-    yield* executeWorkflow(found.value, request, { executionId: burst.executionId, recorded: "pending" })
+    yield* executeWorkflow(found.value, request, { executionId: burst.executionId, recorded: "pending", precedingSteps: [step] })
   })
 
 /** Runs this instance's share of the queue (bursts and schedule ticks) until the scope closes. */

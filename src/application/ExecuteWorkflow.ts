@@ -85,7 +85,7 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
     Effect.flatMap(Store, (s) => s.load({ organizationId: workflow.organizationId, workflowId: workflow.id, threadId: request.threadId }))
   ], { concurrency: "unbounded" })
   if (thread.status === "escalated") {
-    yield* executions.setStatus(ref, "skipped", { output: { reason: "thread is escalated to a human" } })
+    yield* executions.setStatus(ref, "skipped", { output: { reason: "thread is escalated to a human" }, steps: options.precedingSteps ?? [] })
     yield* bus.publish(executionId, { type: "execution", executionId, status: "skipped" })
     yield* recordEnd("skipped")
     return { executionId, status: "skipped", output: { reason: "thread is escalated to a human" } } satisfies ExecutionOutcome
@@ -117,6 +117,7 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   // again for a few seconds rather than leaving the execution `running` for ever.
   yield* executions.setStatus(ref, result.status, {
     output: result.output,
+    steps: result.steps,
     ...(result.error === undefined ? {} : { error: result.error })
   }).pipe(Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(5)))))
   if (result.error !== undefined) yield* bus.publish(executionId, { type: "error", content: result.error.message })

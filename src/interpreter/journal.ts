@@ -27,6 +27,11 @@ export interface Journal {
   readonly skipped: (start: StepStart) => Effect.Effect<void, NodeFailed>
   /** Waits until every record so far is stored; fails when they could not be (the database is down). */
   readonly flush: Effect.Effect<void, NodeFailed>
+  /**
+   * The end of the run: waits for the write in flight, and hands over the records not yet written, in
+   * order, for the caller to store with the run's outcome (one write for both).
+   */
+  readonly settle: Effect.Effect<ReadonlyArray<Step>>
 }
 
 const stepLogDown = (e: { readonly message: string }) => new NodeFailed({ code: "unavailable", message: `step log: ${e.message}` })
@@ -42,10 +47,10 @@ const stepLogDown = (e: { readonly message: string }) => new NodeFailed({ code: 
  * a write fails, the next step fails as `unavailable` (the run ends as it did when every write was
  * awaited) and `flush` tries the queued records once more.
  */
-export const makeJournal = (execution: ExecutionRef): Effect.Effect<Journal, never, ExecutionRepo> =>
+export const makeJournal = (execution: ExecutionRef, preceding: ReadonlyArray<Step> = []): Effect.Effect<Journal, never, ExecutionRepo> =>
   Effect.map(Effect.zip(ExecutionRepo, Effect.clock), ([repo, clock]: [ExecutionRepo["Type"], Clock.Clock]) => {
-    /** Queued records by step id, in the order they were first queued. */
-    let queued = new Map<string, Step>()
+    /** Queued records by step id, in the order they were first queued (`preceding` first: written with the next). */
+    let queued = new Map<string, Step>(preceding.map((step) => [step.id, step]))
     let failure: NodeFailed | undefined
     /** Completed when the writer running now has emptied the queue (or failed). */
     let writing: Deferred.Deferred<void> | undefined
@@ -99,6 +104,20 @@ export const makeJournal = (execution: ExecutionRef): Effect.Effect<Journal, nev
       }))
     )
 
+    const settle: Effect.Effect<ReadonlyArray<Step>> = Effect.suspend(() => {
+      // What the writer has not taken yet is the caller's now: it goes with the outcome.
+      const mine = queued
+      queued = new Map()
+      return Effect.map(writing === undefined ? Effect.void : Deferred.await(writing), () => {
+        // A failed write put its batch back: it is older than `mine`, so it goes first.
+        const all = queued
+        queued = new Map()
+        failure = undefined
+        for (const [id, step] of mine) all.set(id, step)
+        return [...all.values()]
+      })
+    })
+
     return {
       step: (start, work, options) =>
         Effect.suspend(() => {
@@ -133,6 +152,7 @@ export const makeJournal = (execution: ExecutionRef): Effect.Effect<Journal, nev
           const at = new Date(clock.unsafeCurrentTimeMillis()).toISOString()
           return record({ ...start, status: "skipped", output: null, error: null, durationMs: 0, startedAt: at, finishedAt: at })
         }),
-      flush
+      flush,
+      settle
     }
   })

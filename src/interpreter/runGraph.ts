@@ -1,6 +1,6 @@
 import { Cause, Duration, Effect, FiberSet, Queue, Schedule } from "effect"
 import { NodeFailed } from "../domain/errors.ts"
-import type { ExecutionError } from "../domain/Execution.ts"
+import type { ExecutionError, Step } from "../domain/Execution.ts"
 import type { Graph } from "../domain/Graph.ts"
 import type { Node } from "../domain/Node.ts"
 import { EventBus } from "../ports/EventBus.ts"
@@ -16,9 +16,13 @@ export interface RunResult {
   /** Outputs of the nodes that ran last (no outgoing edge fired), by node id. */
   readonly output: Record<string, unknown>
   readonly error?: ExecutionError
+  /** Step records not yet stored: the caller stores them with the outcome (one write). */
+  readonly steps: ReadonlyArray<Step>
 }
 
 export interface RunOptions {
+  /** Steps recorded before the graph's (the accumulator's): stored with the graph's first ones. */
+  readonly precedingSteps?: ReadonlyArray<Step>
   /** How many nodes may wait at once (default unbounded); 1 runs every node one after the other. */
   readonly concurrency?: number | "unbounded"
 }
@@ -49,7 +53,7 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
   Effect.scoped(Effect.gen(function* () {
     const plan = planOf(graph)
     const bus = yield* EventBus
-    const journal = yield* makeJournal(spec)
+    const journal = yield* makeJournal(spec, options.precedingSteps)
     const tally = makeNodeTally()
     yield* Effect.addFinalizer(() => tally.flush)
     const limit = options.concurrency === undefined || options.concurrency === "unbounded" ? Infinity : options.concurrency
@@ -192,16 +196,15 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
       yield* conclude(finished.id, finished.outcome, finished.vars)
     }
     if (failure !== undefined) yield* FiberSet.clear(waiting)
-    // Every step is stored before the run reports its outcome (the journal writes behind the run).
-    const unlogged = yield* journal.flush.pipe(Effect.match({ onFailure: (e) => e, onSuccess: () => undefined }))
-    if (failure === undefined && unlogged !== undefined) failure = { code: unlogged.code, message: unlogged.message }
-    if (failure === undefined) return { status: "completed", output } satisfies RunResult
-    return { status: "error", output, error: failure } satisfies RunResult
+    // The journal writes behind the run: what it has not written yet goes with the outcome.
+    const steps = yield* journal.settle
+    if (failure === undefined) return { status: "completed", output, steps } satisfies RunResult
+    return { status: "error", output, error: failure, steps } satisfies RunResult
   })).pipe(
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)
         ? Effect.failCause(cause as Cause.Cause<never>)
-        : Effect.succeed({ status: "error", output: {}, error: { code: "internal", message: Cause.pretty(cause).split("\n")[0] ?? "defect" } } satisfies RunResult)
+        : Effect.succeed({ status: "error", output: {}, error: { code: "internal", message: Cause.pretty(cause).split("\n")[0] ?? "defect" }, steps: [] } satisfies RunResult)
     )
   )
 

@@ -33,11 +33,14 @@ export interface ExecutionQuery {
 export class ExecutionRepo extends Context.Tag("ast/ExecutionRepo")<ExecutionRepo, {
   /** Records a new execution. */
   readonly create: (execution: NewExecution) => Effect.Effect<void, Unavailable>
-  /** Moves an execution to a new status; a final status also records its output or error and `finishedAt`. */
+  /**
+   * Moves an execution to a new status; a final status also records its output or error and
+   * `finishedAt`. `steps` are recorded in the same write, as `recordSteps` would.
+   */
   readonly setStatus: (
     ref: ExecutionRef,
     status: ExecutionStatus,
-    result?: { readonly output?: unknown; readonly error?: ExecutionError }
+    result?: { readonly output?: unknown; readonly error?: ExecutionError; readonly steps?: ReadonlyArray<Step> }
   ) => Effect.Effect<void, Unavailable>
   /**
    * Inserts or replaces steps, keyed by the execution id and each step's stable id, in one write; a new

@@ -57,6 +57,25 @@ export const executionRepoContract = (it: ContractIt) => {
       ])
     }))
 
+  it.effect("a status set with steps records them in the same call, after the steps stored before", () =>
+    Effect.gen(function* () {
+      const repo = yield* ExecutionRepo
+      const org = freshOrg()
+      const e = newExecution(org)
+      const ref = { organizationId: org, executionId: e.id }
+      yield* repo.create(e)
+      yield* repo.recordSteps(ref, [stepFor("trigger:1"), stepFor("agent:1", { status: "running", output: null, finishedAt: null, durationMs: null })])
+      yield* repo.setStatus(ref, "completed", { steps: [stepFor("agent:1"), stepFor("send:1")] })
+      yield* repo.setStatus(ref, "completed", { output: { send: { ok: true } }, steps: [stepFor("last:1")] })
+      const read = Option.getOrThrow(yield* repo.get(org, e.id))
+      expect(read.status).toBe("completed")
+      expect(read.output).toEqual({ send: { ok: true } })
+      expect(read.steps).toEqual([stepFor("trigger:1"), stepFor("agent:1"), stepFor("send:1"), stepFor("last:1")])
+      // Another organization's status call writes no step.
+      yield* repo.setStatus({ organizationId: freshOrg(), executionId: e.id }, "error", { steps: [stepFor("evil:1")] })
+      expect(Option.getOrThrow(yield* repo.get(org, e.id)).steps.map((s) => s.id)).toEqual(["trigger:1", "agent:1", "send:1", "last:1"])
+    }))
+
   it.effect("lists newest first, filtered by workflow, thread and status, page by page without gaps or repeats", () =>
     Effect.gen(function* () {
       const repo = yield* ExecutionRepo

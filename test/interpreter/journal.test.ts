@@ -89,4 +89,21 @@ describe("journal", () => {
       yield* journal.flush
       expect(yield* stored).toEqual(["trigger:1=completed", "send:2=completed"])
     }))
+
+  it.effect("settle waits for the write in flight and hands over what was not written, a failed batch first", () =>
+    Effect.gen(function* () {
+      const { layer, ref, state, stored } = yield* makeRepo
+      const preceding = { ...start("accumulator:1"), status: "completed" as const, output: { n: 1 }, error: null, durationMs: 0, startedAt: "2026-11-25T10:00:00.000Z", finishedAt: "2026-11-25T10:00:00.000Z" }
+      const journal = yield* makeJournal(ref, [preceding]).pipe(Effect.provide(layer))
+      state.down = true
+      yield* journal.step(start("http:1"), Effect.succeed("h"))
+      // The writer took [accumulator, http] and failed; they are put back, in front of what came after.
+      expect(Either.isLeft(yield* Effect.either(journal.flush))).toBe(true)
+      state.down = false
+      const handed = yield* journal.settle
+      expect(handed.map((s) => `${s.id}=${s.status}`)).toEqual(["accumulator:1=completed", "http:1=completed"])
+      // Handed over, not written: the caller stores them with the outcome.
+      expect(yield* stored).toEqual([])
+      expect(yield* journal.settle).toEqual([])
+    }))
 })

@@ -36,6 +36,7 @@ export const makeExecutionRepoMemory = () => {
       Effect.sync(() => {
         const row = rowOf(ref)
         if (row === undefined) return
+        for (const step of result?.steps ?? []) row.steps.set(step.id, step)
         row.execution = {
           ...row.execution,
           status,

@@ -1,7 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
 import { type Execution, type ExecutionStatus, isFinalStatus, type Step } from "../../domain/Execution.ts"
-import { ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
+import { type ExecutionRef, ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
 import { decodeCursor, encodeCursor } from "../memory/cursor.ts"
 import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
 import { isUuid } from "./uuid.ts"
@@ -80,6 +80,22 @@ const stepRecord = (s: Step) => ({
 /** Executions on PostgreSQL: a light `executions` row, heavy `execution_data`, and `execution_steps`. */
 export const makeExecutionRepoPg = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
+  /** One statement for the whole batch; rows are inserted in the order given, so `seq` keeps it. */
+  const insertSteps = (ref: ExecutionRef, steps: ReadonlyArray<Step>) => sql`
+    INSERT INTO execution_steps (execution_id, step_id, organization_id, node_id, step_name, attempt, status,
+                                 input, output, error, duration_ms, started_at, finished_at)
+    SELECT ${ref.executionId}, s.id, ${ref.organizationId}, s.node_id, s.step_name, s.attempt, s.status,
+           s.input, s.output, s.error, s.duration_ms, s.started_at, s.finished_at
+    FROM ROWS FROM (jsonb_to_recordset(${asJson(steps.map(stepRecord))}::jsonb) AS (
+           id text, node_id text, step_name text, attempt integer, status text, input jsonb, output jsonb,
+           error text, duration_ms double precision, started_at timestamptz, finished_at timestamptz)
+         ) WITH ORDINALITY AS s
+    WHERE EXISTS (SELECT 1 FROM executions WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL)
+    ORDER BY s.ordinality
+    ON CONFLICT (execution_id, step_id) DO UPDATE SET
+      status = EXCLUDED.status, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
+      duration_ms = EXCLUDED.duration_ms, finished_at = EXCLUDED.finished_at
+    WHERE execution_steps.organization_id = EXCLUDED.organization_id`
   const service: ExecutionRepo["Type"] = {
     // One statement (atomic, one round trip): the light row and its heavy data.
     create: (e) =>
@@ -90,40 +106,27 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
           INSERT INTO execution_data (execution_id, organization_id, input)
           SELECT id, organization_id, ${asJson(e.input ?? null)}::jsonb FROM execution`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.create")),
 
-    // One statement either way: the status, and the output beside it when there is one.
+    // One statement whatever it carries: the status, the output beside it, the steps.
     setStatus: (ref, status, result) => {
       const error = result?.error
+      const steps = result?.steps ?? []
       const update = sql`
         UPDATE executions SET status = ${status},
           finished_at = ${isFinalStatus(status) ? new Date() : null},
           error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}, error_node_id = ${error?.nodeId ?? null}
         WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL
         RETURNING id`
-      return (result?.output === undefined
+      const withSteps = steps.length === 0 ? sql`` : sql`, steps AS (${insertSteps(ref, steps)})`
+      return (result?.output === undefined && steps.length === 0
         ? update
-        : sql`WITH updated AS (${update})
-              UPDATE execution_data SET output = ${asJson(result.output)}::jsonb
+        : sql`WITH updated AS (${update})${withSteps}
+              UPDATE execution_data SET output = ${result?.output === undefined ? sql`output` : sql`${asJson(result.output)}::jsonb`}
               WHERE execution_id IN (SELECT id FROM updated) AND organization_id = ${ref.organizationId}`
       ).pipe(Effect.asVoid, orUnavailable("ExecutionRepo.setStatus"))
     },
 
-    // One statement for the whole batch; rows are inserted in the order given, so `seq` keeps it.
     recordSteps: (ref, steps) =>
-      steps.length === 0 ? Effect.void : sql`
-        INSERT INTO execution_steps (execution_id, step_id, organization_id, node_id, step_name, attempt, status,
-                                     input, output, error, duration_ms, started_at, finished_at)
-        SELECT ${ref.executionId}, s.id, ${ref.organizationId}, s.node_id, s.step_name, s.attempt, s.status,
-               s.input, s.output, s.error, s.duration_ms, s.started_at, s.finished_at
-        FROM ROWS FROM (jsonb_to_recordset(${asJson(steps.map(stepRecord))}::jsonb) AS (
-               id text, node_id text, step_name text, attempt integer, status text, input jsonb, output jsonb,
-               error text, duration_ms double precision, started_at timestamptz, finished_at timestamptz)
-             ) WITH ORDINALITY AS s
-        WHERE EXISTS (SELECT 1 FROM executions WHERE id = ${ref.executionId} AND organization_id = ${ref.organizationId} AND deleted_at IS NULL)
-        ORDER BY s.ordinality
-        ON CONFLICT (execution_id, step_id) DO UPDATE SET
-          status = EXCLUDED.status, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
-          duration_ms = EXCLUDED.duration_ms, finished_at = EXCLUDED.finished_at
-        WHERE execution_steps.organization_id = EXCLUDED.organization_id`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.recordSteps")),
+      steps.length === 0 ? Effect.void : insertSteps(ref, steps).pipe(Effect.asVoid, orUnavailable("ExecutionRepo.recordSteps")),
 
     get: (organizationId, id) =>
       !isUuid(id) ? Effect.succeed(Option.none()) : Effect.gen(function* () {
