@@ -14,15 +14,20 @@ const newExecution = (organizationId: string, overrides: Partial<NewExecution> =
   ...overrides
 })
 
+/** A new execution of a fresh organization, recorded. */
+const createdExecution = Effect.gen(function* () {
+  const repo = yield* ExecutionRepo
+  const org = freshOrg()
+  const e = newExecution(org)
+  yield* repo.create(e)
+  return { repo, org, e, ref: { organizationId: org, executionId: e.id } }
+})
+
 /** What every ExecutionRepo must do. */
 export const executionRepoContract = (it: ContractIt) => {
   it.effect("records an execution, its steps (upserted by step id, in first-recorded order) and its outcome", () =>
     Effect.gen(function* () {
-      const repo = yield* ExecutionRepo
-      const org = freshOrg()
-      const e = newExecution(org)
-      const ref = { organizationId: org, executionId: e.id }
-      yield* repo.create(e)
+      const { repo, org, e, ref } = yield* createdExecution
       yield* repo.recordSteps(ref, [stepFor("trigger:1", { status: "running", output: null, finishedAt: null, durationMs: null })])
       yield* repo.recordSteps(ref, [stepFor("agent:1")])
       yield* repo.recordSteps(ref, [stepFor("trigger:1")])
@@ -38,11 +43,7 @@ export const executionRepoContract = (it: ContractIt) => {
 
   it.effect("records a batch of steps in the order given, after the steps stored before it, replacing those it names again", () =>
     Effect.gen(function* () {
-      const repo = yield* ExecutionRepo
-      const org = freshOrg()
-      const e = newExecution(org)
-      const ref = { organizationId: org, executionId: e.id }
-      yield* repo.create(e)
+      const { repo, org, e, ref } = yield* createdExecution
       const running = (id: string) => stepFor(id, { status: "running", output: null, finishedAt: null, durationMs: null })
       yield* repo.recordSteps(ref, [])
       yield* repo.recordSteps(ref, [stepFor("trigger:1"), running("send:1")])
@@ -59,11 +60,7 @@ export const executionRepoContract = (it: ContractIt) => {
 
   it.effect("a status set with steps records them in the same call, after the steps stored before", () =>
     Effect.gen(function* () {
-      const repo = yield* ExecutionRepo
-      const org = freshOrg()
-      const e = newExecution(org)
-      const ref = { organizationId: org, executionId: e.id }
-      yield* repo.create(e)
+      const { repo, org, e, ref } = yield* createdExecution
       yield* repo.recordSteps(ref, [stepFor("trigger:1"), stepFor("agent:1", { status: "running", output: null, finishedAt: null, durationMs: null })])
       yield* repo.setStatus(ref, "completed", { steps: [stepFor("agent:1"), stepFor("send:1")] })
       yield* repo.setStatus(ref, "completed", { output: { send: { ok: true } }, steps: [stepFor("last:1")] })
