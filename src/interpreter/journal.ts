@@ -41,11 +41,13 @@ const stepLogDown = (e: { readonly message: string }) => new NodeFailed({ code: 
  *
  * Records are written behind the run, not before it goes on: a record joins a queue that one writer per
  * execution stores in batches (`recordSteps`, one round trip for all that queued meanwhile; a step's
- * `running` record still queued when it ends is replaced by its outcome). So a node never waits for the
- * database to log the one before it. Order is kept (a step is stored where it was first queued), and
- * `flush` — which the run awaits before recording its final status — makes every record durable. When
- * a write fails, the next step fails as `unavailable` (the run ends as it did when every write was
- * awaited) and `flush` tries the queued records once more.
+ * `running` record still queued when it ends is replaced by its outcome). The writer is started by the
+ * records of nodes that wait (agent, send, http…), not by pure ones. So a node never waits for the
+ * database to log the one before it, and order is kept (a step is stored where it was first queued).
+ * At the end, `settle` hands what is still queued to the run's final status write (one statement for
+ * both); `flush` instead waits until everything is stored. When a write fails, the next step fails as
+ * `unavailable` (the run ends as it did when every write was awaited) and the records go with the next
+ * attempt.
  */
 export const makeJournal = (execution: ExecutionRef, preceding: ReadonlyArray<Step> = []): Effect.Effect<Journal, never, ExecutionRepo> =>
   Effect.map(Effect.zip(ExecutionRepo, Effect.clock), ([repo, clock]: [ExecutionRepo["Type"], Clock.Clock]) => {
@@ -89,11 +91,15 @@ export const makeJournal = (execution: ExecutionRef, preceding: ReadonlyArray<St
       ))
     })
 
-    const record = (step: Step): Effect.Effect<void, NodeFailed> =>
+    /**
+     * Queues a record; `wakes` starts the writer. Records of pure nodes do not: they wait for the next
+     * node that waits anyway (or for the run's end), so a graph of pure nodes makes one write in all.
+     */
+    const record = (step: Step, wakes: boolean): Effect.Effect<void, NodeFailed> =>
       Effect.suspend(() => {
         if (failure !== undefined) return Effect.fail(failure)
         queued.set(step.id, step)
-        return startWriter
+        return wakes ? startWriter : Effect.void
       })
 
     const flush: Effect.Effect<void, NodeFailed> = Effect.suspend(() => writing === undefined ? Effect.void : Deferred.await(writing)).pipe(
@@ -121,6 +127,7 @@ export const makeJournal = (execution: ExecutionRef, preceding: ReadonlyArray<St
     return {
       step: (start, work, options) =>
         Effect.suspend(() => {
+          const wakes = options?.isPure !== true
           const startedMs = clock.unsafeCurrentTimeMillis()
           const startedAt = new Date(startedMs).toISOString()
           const finish = (status: Step["status"], output: unknown, error: string | null) =>
@@ -130,10 +137,10 @@ export const makeJournal = (execution: ExecutionRef, preceding: ReadonlyArray<St
                 ...start, status, output, error, startedAt,
                 durationMs: now - startedMs,
                 finishedAt: now === startedMs ? startedAt : new Date(now).toISOString()
-              })
+              }, wakes)
             })
           const running: Step = { ...start, status: "running", output: null, error: null, durationMs: null, startedAt, finishedAt: null }
-          return (options?.isPure === true ? Effect.void : record(running)).pipe(
+          return (wakes ? record(running, true) : Effect.void).pipe(
             Effect.zipRight(work.pipe(
               Effect.matchCauseEffect({
                 onSuccess: (output) => Effect.as(finish("completed", output ?? null, null), output),
@@ -150,7 +157,7 @@ export const makeJournal = (execution: ExecutionRef, preceding: ReadonlyArray<St
       skipped: (start) =>
         Effect.suspend(() => {
           const at = new Date(clock.unsafeCurrentTimeMillis()).toISOString()
-          return record({ ...start, status: "skipped", output: null, error: null, durationMs: 0, startedAt: at, finishedAt: at })
+          return record({ ...start, status: "skipped", output: null, error: null, durationMs: 0, startedAt: at, finishedAt: at }, false)
         }),
       flush,
       settle

@@ -1,4 +1,4 @@
-import { Context, Duration, Effect, Option, Schedule } from "effect"
+import { Context, Duration, Effect, Option, Runtime, Schedule } from "effect"
 import Pg from "pg"
 
 /** The channel of `NOTIFY`s that cached rows changed; a payload is `<kind>:<id>` (`api_key:<hash>`, `workflow:<id>`). */
@@ -44,7 +44,9 @@ const HEARTBEAT = Duration.seconds(15)
 export const listeningChangeFeed = (config: Pg.ClientConfig) =>
   Effect.gen(function* () {
     const { subscribe, emit } = makeListeners()
+    const log = Runtime.runFork(yield* Effect.runtime<never>())
     let live = false
+    let wasLost = false
     /** Listens until the connection is lost; fails then (so it is retried), never succeeds. */
     const listenOnce = Effect.async<never, Error>((resume) => {
       const client = new Pg.Client({ ...config, keepAlive: true })
@@ -63,7 +65,10 @@ export const listeningChangeFeed = (config: Pg.ClientConfig) =>
         const wasLive = live
         close()
         emit("*")
-        if (wasLive) console.warn(JSON.stringify({ level: "WARN", message: `cache change feed lost (${e instanceof Error ? e.message : String(e)}); reading through to the database until it is back` }))
+        if (wasLive) {
+          wasLost = true
+          log(Effect.logWarning(`cache change feed lost (${e instanceof Error ? e.message : String(e)}); reading API keys and workflows through to the database until it is back`))
+        }
         resume(Effect.fail(e instanceof Error ? e : new Error(String(e))))
       }
       client.on("error", lost)
@@ -78,6 +83,8 @@ export const listeningChangeFeed = (config: Pg.ClientConfig) =>
           // Whatever changed before now is read fresh: start from empty caches.
           emit("*")
           live = true
+          if (wasLost) log(Effect.logInfo("cache change feed back: caching API keys and workflows again"))
+          wasLost = false
           heartbeat = setInterval(() => {
             const probe = client.query("SELECT 1")
             const timer = setTimeout(() => lost(new Error("heartbeat unanswered")), 5_000)
