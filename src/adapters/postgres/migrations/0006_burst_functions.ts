@@ -24,19 +24,21 @@ DECLARE
   v_due timestamptz;
   v_id uuid;
   v_ids text[] := ARRAY(SELECT DISTINCT jsonb_array_elements_text(p_ids));
+  v_one text;
 BEGIN
   -- Appends to one burst key one at a time (the same key as the statement-by-statement version).
   PERFORM pg_advisory_xact_lock(hashtext(concat_ws(chr(31), 'burst', p_org, p_workflow::text, p_thread)));
-  IF cardinality(v_ids) > 0 THEN
+  -- One primary-key lookup per id: with "= ANY (ids)" the planner may scan the workflow's every
+  -- accepted id (it did, on fresh statistics, making each append as slow as the table was large).
+  FOREACH v_one IN ARRAY v_ids LOOP
     SELECT a.execution_id INTO v_seen FROM accepted_messages a
-    WHERE a.organization_id = p_org AND a.workflow_id = p_workflow AND a.message_id = ANY (v_ids)
-      AND a.accepted_at > p_now - interval '24 hours'
-    LIMIT 1;
+    WHERE a.organization_id = p_org AND a.workflow_id = p_workflow AND a.message_id = v_one
+      AND a.accepted_at > p_now - interval '24 hours';
     IF FOUND THEN
       RETURN QUERY SELECT 'duplicate'::text, v_seen, NULL::timestamptz, false;
       RETURN;
     END IF;
-  END IF;
+  END LOOP;
   IF p_accumulating THEN
     SELECT * INTO v_open FROM bursts b
     WHERE b.organization_id = p_org AND b.workflow_id = p_workflow AND b.thread_id = p_thread AND b.status = 'open'
