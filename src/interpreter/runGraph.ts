@@ -1,4 +1,4 @@
-import { Cause, Duration, Effect, FiberSet, Queue, Schedule } from "effect"
+import { Cause, Duration, Effect, Exit, FiberSet, Queue, Schedule } from "effect"
 import { NodeFailed } from "../domain/errors.ts"
 import type { ExecutionError, Step } from "../domain/Execution.ts"
 import type { Graph } from "../domain/Graph.ts"
@@ -54,6 +54,9 @@ export const runGraph = (graph: Graph, spec: RunSpec, options: RunOptions = {}):
     const plan = planOf(graph)
     const bus = yield* EventBus
     const journal = yield* makeJournal(spec, options.precedingSteps)
+    // Stopped mid-run: no final write will carry what is still queued (pure nodes' records wait for a
+    // node that waits, or for the end), so it is stored now.
+    yield* Effect.addFinalizer((exit) => Exit.isInterrupted(exit) ? Effect.ignore(journal.flush) : Effect.void)
     const tally = makeNodeTally()
     yield* Effect.addFinalizer(() => tally.flush)
     const limit = options.concurrency === undefined || options.concurrency === "unbounded" ? Infinity : options.concurrency
