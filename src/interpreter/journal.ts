@@ -34,6 +34,13 @@ export interface Journal {
   readonly settle: Effect.Effect<ReadonlyArray<Step>>
 }
 
+/** `older`'s records, then `newer`'s: a step keeps its first place and takes its newest record. */
+const inOrder = (older: ReadonlyMap<string, Step>, newer: ReadonlyMap<string, Step>): Map<string, Step> => {
+  const merged = new Map(older)
+  for (const [id, step] of newer) merged.set(id, step)
+  return merged
+}
+
 const stepLogDown = (e: { readonly message: string }) => new NodeFailed({ code: "unavailable", message: `step log: ${e.message}` })
 
 /**
@@ -66,11 +73,8 @@ export const makeJournal = (execution: ExecutionRef, preceding: ReadonlyArray<St
           onSuccess: () => drain,
           onFailure: (e) =>
             Effect.suspend(() => {
-              // Put the batch back in front of what queued meanwhile (a newer record of a step wins).
-              const newer = queued
-              queued = new Map()
-              for (const [id, step] of batch) queued.set(id, newer.get(id) ?? step)
-              for (const [id, step] of newer) if (!queued.has(id)) queued.set(id, step)
+              // Put the batch back in front of what queued meanwhile.
+              queued = inOrder(batch, queued)
               failure = stepLogDown(e)
               return Effect.fail(failure)
             })
@@ -102,7 +106,10 @@ export const makeJournal = (execution: ExecutionRef, preceding: ReadonlyArray<St
         return wakes ? startWriter : Effect.void
       })
 
-    const flush: Effect.Effect<void, NodeFailed> = Effect.suspend(() => writing === undefined ? Effect.void : Deferred.await(writing)).pipe(
+    /** Waits for the writer running now, if any, to empty the queue or fail. */
+    const writerDone = Effect.suspend(() => writing === undefined ? Effect.void : Deferred.await(writing))
+
+    const flush: Effect.Effect<void, NodeFailed> = writerDone.pipe(
       Effect.zipRight(Effect.suspend(() => {
         if (failure === undefined && queued.size === 0) return Effect.void
         failure = undefined
@@ -114,12 +121,11 @@ export const makeJournal = (execution: ExecutionRef, preceding: ReadonlyArray<St
       // What the writer has not taken yet is the caller's now: it goes with the outcome.
       const mine = queued
       queued = new Map()
-      return Effect.map(writing === undefined ? Effect.void : Deferred.await(writing), () => {
+      return Effect.map(writerDone, () => {
         // A failed write put its batch back: it is older than `mine`, so it goes first.
-        const all = queued
+        const all = inOrder(queued, mine)
         queued = new Map()
         failure = undefined
-        for (const [id, step] of mine) all.set(id, step)
         return [...all.values()]
       })
     })
