@@ -1,4 +1,4 @@
-import { Clock, Effect, Schedule } from "effect"
+import { Clock, Deferred, Effect, Exit, Schedule } from "effect"
 import type { ExecutionError, ExecutionStatus } from "../domain/Execution.ts"
 import type { Graph } from "../domain/Graph.ts"
 import { publicContext, type RunRequest, withAggregatedInput } from "../domain/RunRequest.ts"
@@ -49,11 +49,13 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   request: RunRequest,
   options: RunOptions & {
     readonly executionId?: string
+    /** The execution was already recorded `pending` (by `/trigger`): it moves to `running` here. */
+    readonly recorded?: "pending"
     /**
-     * The execution was already recorded: `pending` (by `/trigger`, it moves to `running` here) or
-     * `running` (by `/stream`, before answering).
+     * Completed when the execution is recorded `running` (or failed if it could not be): `/stream`
+     * answers then, while the run goes on (its first round trip is not waited for twice).
      */
-    readonly recorded?: "pending" | "running"
+    readonly begun?: Deferred.Deferred<void, Unavailable>
   } = {}
 ): Effect.fn.Return<ExecutionOutcome, Unavailable, GraphPorts> {
   const executions = yield* ExecutionRepo
@@ -74,16 +76,16 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
 
   // The bookkeeping before the graph, at once (one round trip's wait, not three): the execution
   // recorded running, the thread touched, the stored values read.
-  const recordRunning = options.recorded === "running"
-    ? Effect.void
-    : options.recorded === "pending"
+  const recordRunning = options.recorded === "pending"
     ? executions.setStatus(ref, "running")
     : executions.create(pendingExecution(workflow, request, executionId, "running"))
-  const [thread, , store] = yield* Effect.all([
+  const begin = Effect.all([
     threads.touch(key),
     recordRunning,
     Effect.flatMap(Store, (s) => s.load({ organizationId: workflow.organizationId, workflowId: workflow.id, threadId: request.threadId }))
   ], { concurrency: "unbounded" })
+  const begun = options.begun
+  const [thread, , store] = yield* (begun === undefined ? begin : begin.pipe(Effect.onExit((exit) => Deferred.done(begun, Exit.asVoid(exit)))))
   if (thread.status === "escalated") {
     yield* executions.setStatus(ref, "skipped", { output: { reason: "thread is escalated to a human" }, steps: options.precedingSteps ?? [] })
     yield* bus.publish(executionId, { type: "execution", executionId, status: "skipped" })
