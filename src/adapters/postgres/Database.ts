@@ -13,6 +13,7 @@ import { Unavailable } from "../../domain/errors.ts"
 import { describeUrl } from "../describeUrl.ts"
 import { ChangeFeed, listeningChangeFeed, localChangeFeed } from "./ChangeFeed.ts"
 import { migrate } from "./migrate.ts"
+import { PlannerStatisticsLive } from "./PlannerStatistics.ts"
 
 /**
  * The `pg` pool under the SqlClient: LangGraph's checkpointer (thread memory) runs its queries on the
@@ -69,9 +70,12 @@ export const reasonOf = (e: { readonly message: string; readonly cause?: unknown
 const failedToStart = (what: string) => (e: { readonly message: string; readonly cause?: unknown }) =>
   new Unavailable({ dependency: "database", message: `${what}: ${reasonOf(e)}` })
 
-/** PostgreSQL at `DATABASE_URL` (Neon, Fly Postgres, any PG ≥ 14), migrated at startup. */
+/**
+ * PostgreSQL at `DATABASE_URL` (Neon, Fly Postgres, any PG ≥ 14), migrated at startup, its tables'
+ * planner statistics kept fresh (PlannerStatistics.ts).
+ */
 export const PostgresDatabase = (url: Redacted.Redacted<string>, options: { readonly maxConnections?: number } = {}) =>
-  migrated(
+  PlannerStatisticsLive.pipe(Layer.provideMerge(migrated(
     pooled({
       connectionString: Redacted.value(url),
       max: options.maxConnections ?? 10,
@@ -80,7 +84,7 @@ export const PostgresDatabase = (url: Redacted.Redacted<string>, options: { read
       application_name: "ast"
     }, "listen"),
     `PostgreSQL at ${describeUrl(Redacted.value(url))}`
-  ).pipe(Layer.mapError(failedToStart(`cannot use PostgreSQL at ${describeUrl(Redacted.value(url))}`)))
+  ))).pipe(Layer.mapError(failedToStart(`cannot use PostgreSQL at ${describeUrl(Redacted.value(url))}`)))
 
 /**
  * The embedded default (no `DATABASE_URL`): PGlite stored under `dataDir/pg`, served to the same
