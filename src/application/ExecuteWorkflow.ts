@@ -5,6 +5,7 @@ import { publicContext, type RunRequest, withAggregatedInput } from "../domain/R
 import { effectiveAccumulator, type Trigger } from "../domain/Workflow.ts"
 import { runGraph, type RunOptions } from "../interpreter/runGraph.ts"
 import type { GraphPorts } from "../interpreter/nodes/index.ts"
+import { AgentModel } from "../ports/AgentModel.ts"
 import { Callbacks } from "../ports/Callbacks.ts"
 import { EventBus } from "../ports/EventBus.ts"
 import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
@@ -79,6 +80,8 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   const recordRunning = options.recorded === "pending"
     ? executions.setStatus(ref, "running")
     : executions.create(pendingExecution(workflow, request, executionId, "running"))
+  // An agent with memory will read the thread's: that read starts now too, instead of after all this.
+  if (usesAgentMemory(workflow.graph)) yield* Effect.flatMap(AgentModel, (model) => model.prefetch?.(key) ?? Effect.void)
   const begin = Effect.all([
     threads.touch(key),
     recordRunning,
@@ -138,6 +141,9 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   })
   return { executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}) } satisfies ExecutionOutcome
 })
+
+/** Whether any agent of the graph keeps memory (`memory.enabled`, on by default). */
+const usesAgentMemory = (graph: Graph) => graph.nodes.some((node) => node.type === "agent" && node.config.memory?.enabled !== false)
 
 /** The execution record of a run request: its stored input never holds `livchatApiKey`. */
 export const pendingExecution = (

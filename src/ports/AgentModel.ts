@@ -36,4 +36,9 @@ export interface AgentReply {
 export class AgentModel extends Context.Tag("ast/AgentModel")<AgentModel, {
   /** Runs the turn until the model answers without calling a tool. */
   readonly run: (turn: AgentTurn) => Effect.Effect<AgentReply, AgentFailed>
+  /**
+   * Starts reading the memory of `thread` now, for an agent turn about to run on it (an execution's
+   * bookkeeping is still going on): that turn then does not wait for the read. Never fails, never waits.
+   */
+  readonly prefetch?: (thread: ThreadKey) => Effect.Effect<void>
 }>() {}

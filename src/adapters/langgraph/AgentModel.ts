@@ -1,8 +1,9 @@
 import { AIMessage, type AIMessageChunk, type BaseMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages"
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph"
+import type { Runnable } from "@langchain/core/runnables"
+import { END, type LangGraphRunnableConfig, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph"
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint"
 import { Clock, Effect, Layer, Runtime, Schema } from "effect"
-import { parseModel, toolNames, type ToolName } from "../../domain/Agent.ts"
+import { type AgentConfig, parseModel, toolNames, type ToolName } from "../../domain/Agent.ts"
 import { AgentFailed } from "../../domain/errors.ts"
 import { agentTurnDuration, observe, secondsSince } from "../../domain/metrics.ts"
 import { MemoryConfig } from "../../domain/Memory.ts"
@@ -37,20 +38,44 @@ const settled = (chunk: AIMessageChunk) =>
 
 const isToolName = (name: string): name is ToolName => (toolNames as ReadonlyArray<string>).includes(name)
 
+/** What one turn's nodes do; the graph is shared by every turn and finds its turn's in `configurable`. */
+interface TurnNodes {
+  readonly callModel: (state: typeof MessagesAnnotation.State) => Promise<{ messages: Array<BaseMessage> }>
+  readonly callTools: (state: typeof MessagesAnnotation.State) => Promise<{ messages: Array<BaseMessage> }>
+}
+
+const TURN_KEY = "ast_turn"
+
+const nodesOf = (config: LangGraphRunnableConfig): TurnNodes => config.configurable?.[TURN_KEY] as TurnNodes
+
 /**
- * One agent turn as a LangGraph graph: `model` streams an answer (tokens out as they come); when it
- * calls tools, `tools` runs them through the service's ports and goes back to `model`. With memory the
- * graph runs on the checkpointer, keyed by organization + thread, and the model sees the last
- * `memory.maxMessages` past messages; with `output`, the final answer is validated (one repair).
+ * The agent turn's graph: `model` streams an answer (tokens out as they come); when it calls tools,
+ * `tools` runs them and goes back to `model`. Compiled once (with the checkpointer for memory, once
+ * without): compiling it for every turn cost more than a millisecond before the model was called.
  */
-const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpointer["Type"], runtime: Runtime.Runtime<never>) =>
+const turnGraph = (checkpointer: BaseCheckpointSaver | undefined) =>
+  new StateGraph(MessagesAnnotation)
+    .addNode("model", (state, config) => nodesOf(config).callModel(state))
+    .addNode("tools", (state, config) => nodesOf(config).callTools(state))
+    .addEdge(START, "model")
+    .addConditionalEdges("model", (state) => ((state.messages.at(-1) as AIMessage).tool_calls?.length ? "tools" : END), ["tools", END])
+    .addEdge("tools", "model")
+    .compile(checkpointer === undefined ? {} : { checkpointer })
+
+type TurnGraph = ReturnType<typeof turnGraph>
+
+/**
+ * One agent turn on the shared graph. With memory the graph runs on the checkpointer, keyed by
+ * organization + thread, and the model sees the last `memory.maxMessages` past messages; with
+ * `output`, the final answer is validated (one repair).
+ */
+const runTurn = (turn: AgentTurn, bound: Runnable<Array<BaseMessage>, AIMessageChunk>, graph: TurnGraph, runtime: Runtime.Runtime<never>) =>
   (signal: AbortSignal) => {
     const run = <A>(effect: Effect.Effect<A>, signal: AbortSignal) => Runtime.runPromise(runtime, effect, { signal })
     const { config } = turn
     const { provider, name } = parseModel(config.model)
     const memory = config.memory ?? defaultMemory
     const toolCalls: Array<ToolCall> = []
-    const bound = config.tools.length > 0 && model.bindTools !== undefined ? model.bindTools(toolSpecs(config.tools)) : model
     const system = [turn.systemPrompt, config.output === undefined ? undefined : structuredInstruction(config.output)]
       .filter((part): part is string => part !== undefined && part !== "")
       .join("\n\n")
@@ -75,50 +100,43 @@ const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpoint
         return settled(answer)
       })
 
-    const callModel = async (state: typeof MessagesAnnotation.State) => {
-      const start = state.messages.findIndex((m) => m.id === turnId)
-      const current = start < 0 ? state.messages : state.messages.slice(start)
-      const past = start < 0 ? [] : pastWindow(state.messages.slice(0, start), memory.maxMessages)
-      const prompt = [...(system === "" ? [] : [new SystemMessage(system)]), ...past, ...current]
-      const answer = await stream(prompt)
-      if (config.output === undefined || answer.tool_calls?.length) return { messages: [answer] }
-      const first = readStructured(answer.text, config.output)
-      if ("value" in first) {
-        structured = first.value
-        return { messages: [answer] }
+    const nodes: TurnNodes = {
+      callModel: async (state) => {
+        const start = state.messages.findIndex((m) => m.id === turnId)
+        const current = start < 0 ? state.messages : state.messages.slice(start)
+        const past = start < 0 ? [] : pastWindow(state.messages.slice(0, start), memory.maxMessages)
+        const prompt = [...(system === "" ? [] : [new SystemMessage(system)]), ...past, ...current]
+        const answer = await stream(prompt)
+        if (config.output === undefined || answer.tool_calls?.length) return { messages: [answer] }
+        const first = readStructured(answer.text, config.output)
+        if ("value" in first) {
+          structured = first.value
+          return { messages: [answer] }
+        }
+        const repaired = await stream([...prompt, answer, new HumanMessage(repairPrompt(first.issues))])
+        const second = readStructured(repaired.text, config.output)
+        if ("issues" in second) throw new StructuredOutputInvalid(second.issues)
+        structured = second.value
+        return { messages: [repaired] }
+      },
+      callTools: async (state) => {
+        const last = state.messages.at(-1) as AIMessage
+        const results: Array<ToolMessage> = []
+        for (const call of last.tool_calls ?? []) {
+          const result = isToolName(call.name) && config.tools.includes(call.name)
+            ? await run(turn.callTool(call.name, call.args), signal)
+            : `error: tool '${call.name}' is not enabled for this agent`
+          toolCalls.push({ name: call.name as ToolName, args: call.args, result })
+          results.push(stamped(new ToolMessage({ content: result, tool_call_id: call.id ?? "", name: call.name })))
+        }
+        return { messages: results }
       }
-      const repaired = await stream([...prompt, answer, new HumanMessage(repairPrompt(first.issues))])
-      const second = readStructured(repaired.text, config.output)
-      if ("issues" in second) throw new StructuredOutputInvalid(second.issues)
-      structured = second.value
-      return { messages: [repaired] }
     }
 
-    const callTools = async (state: typeof MessagesAnnotation.State) => {
-      const last = state.messages.at(-1) as AIMessage
-      const results: Array<ToolMessage> = []
-      for (const call of last.tool_calls ?? []) {
-        const result = isToolName(call.name) && config.tools.includes(call.name)
-          ? await run(turn.callTool(call.name, call.args), signal)
-          : `error: tool '${call.name}' is not enabled for this agent`
-        toolCalls.push({ name: call.name as ToolName, args: call.args, result })
-        results.push(stamped(new ToolMessage({ content: result, tool_call_id: call.id ?? "", name: call.name })))
-      }
-      return { messages: results }
-    }
-
-    const graph = new StateGraph(MessagesAnnotation)
-      .addNode("model", callModel)
-      .addNode("tools", callTools)
-      .addEdge(START, "model")
-      .addConditionalEdges("model", (state) => ((state.messages.at(-1) as AIMessage).tool_calls?.length ? "tools" : END), ["tools", END])
-      .addEdge("tools", "model")
-      .compile(memory.enabled ? { checkpointer: checkpointer.saver } : {})
-
-    const thread = { configurable: { thread_id: memory.enabled ? checkpointThreadId(turn.thread) : crypto.randomUUID() } }
+    const threadId = memory.enabled ? checkpointThreadId(turn.thread) : crypto.randomUUID()
     const said = stamped(new HumanMessage({ content: turn.userMessage, id: turnId }))
     return graph.invoke({ messages: [said] }, {
-      ...thread,
+      configurable: { thread_id: threadId, [TURN_KEY]: nodes },
       signal,
       recursionLimit: MAX_STEPS,
       // The turn's memory is saved once, when it ends: nothing is written (or serialized) before the
@@ -133,22 +151,41 @@ const runTurn = (turn: AgentTurn, model: BaseChatModel, checkpointer: Checkpoint
     })
   }
 
+/** Chat models kept for reuse, by what configures them (at most this many; the oldest goes first). */
+const MODEL_CACHE_SIZE = 256
+
 /** The agent on LangGraph with OpenAI-compatible and Anthropic models, memory on the `Checkpointer`. */
 export const makeAgentModelLangGraph = (providers: ModelProviders) =>
   Effect.gen(function* () {
     const checkpointer = yield* Checkpointer
+    const graphs = { withMemory: turnGraph(checkpointer.saver), withoutMemory: turnGraph(undefined) }
+    /** A model (with its tools bound) per configuration: its client and its connections are reused. */
+    const models = new Map<string, Runnable<Array<BaseMessage>, AIMessageChunk>>()
+    const modelFor = (config: AgentConfig) => {
+      const key = JSON.stringify([config.model, config.temperature ?? null, config.maxTokens ?? null, config.tools])
+      const kept = models.get(key)
+      if (kept !== undefined) return Effect.succeed(kept)
+      return Effect.map(chatModelFor(config, providers), (model) => {
+        const bound = config.tools.length > 0 && model.bindTools !== undefined ? model.bindTools(toolSpecs(config.tools)) : model
+        if (models.size >= MODEL_CACHE_SIZE) models.delete(models.keys().next().value as string)
+        models.set(key, bound)
+        return bound
+      })
+    }
     const service: AgentModel["Type"] = {
+      prefetch: (thread) => checkpointer.prefetch(thread),
       run: Effect.fn("AgentModel.run")(function* (turn) {
-        const model = yield* chatModelFor(turn.config, providers)
+        const model = yield* modelFor(turn.config)
+        const memory = turn.config.memory ?? defaultMemory
+        const graph = memory.enabled ? graphs.withMemory : graphs.withoutMemory
         const { provider, name } = parseModel(turn.config.model)
         yield* Effect.annotateCurrentSpan({ "ast.model.provider": provider, "ast.model.name": name })
         const runtime = yield* Effect.runtime<never>()
         const startedNanos = yield* Clock.currentTimeNanos
         const reply = yield* Effect.tryPromise({
-          try: runTurn(turn, model, checkpointer, runtime),
+          try: runTurn(turn, model, graph, runtime),
           catch: (e) => new AgentFailed(describeFailure(e, turn.config, providers))
         }).pipe(Effect.onExit(() => Effect.flatMap(secondsSince(startedNanos), (seconds) => observe(agentTurnDuration, { provider }, seconds))))
-        const memory = turn.config.memory ?? defaultMemory
         if (memory.enabled) {
           const now = yield* Clock.currentTimeMillis
           yield* checkpointer.touch(turn.thread, new Date(now + memory.ttlHours * 3_600_000)).pipe(

@@ -3,7 +3,7 @@ import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres"
 import { Effect, Layer } from "effect"
 import type Pg from "pg"
 import { Unavailable } from "../../domain/errors.ts"
-import { Checkpointer, checkpointThreadId, saverCall } from "../langgraph/Checkpointer.ts"
+import { Checkpointer, checkpointThreadId, saverCall, withPrefetch } from "../langgraph/Checkpointer.ts"
 import { PgPool } from "./Database.ts"
 import { orUnavailable } from "./orUnavailable.ts"
 
@@ -43,9 +43,10 @@ export const CheckpointerPg = Layer.effect(
     const pool = yield* PgPool
     const sql = yield* PgClient.PgClient
     yield* setupCheckpointer(pool)
-    const saver = new PostgresSaver(pool)
+    const { saver, prefetch } = withPrefetch(new PostgresSaver(pool))
     const service: Checkpointer["Type"] = {
       saver,
+      prefetch: (key) => Effect.sync(() => prefetch(checkpointThreadId(key))),
       touch: (key, expiresAt) =>
         sql`INSERT INTO thread_memory (organization_id, thread_id, expires_at)
             VALUES (${key.organizationId}, ${key.threadId}, ${expiresAt})
