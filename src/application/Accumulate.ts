@@ -10,6 +10,7 @@ import { SecretBox } from "../ports/SecretBox.ts"
 import { WorkflowRepo } from "../ports/WorkflowRepo.ts"
 import { callbackJobPrefix, deliverCallback, type DeliveryOptions } from "./Callbacks.ts"
 import { executeWorkflow } from "./ExecuteWorkflow.ts"
+import { ExecutionSlots } from "./ExecutionSlots.ts"
 import { maintenanceScheduleId, runMaintenance, type MaintenanceOptions } from "./Maintenance.ts"
 import { getWorkflow, runnable } from "./Workflows.ts"
 
@@ -18,9 +19,13 @@ export type Triggered = { readonly status: "triggered" | "duplicate"; readonly e
 /**
  * `/trigger` (§5, §5.1): records the message in its thread's burst (durably, before answering) and makes
  * sure the burst's flush is scheduled. Every trigger of one burst answers the same execution id; a
- * message id seen within 24 h answers `duplicate`.
+ * message id seen within 24 h answers `duplicate`. While this instance's flushed bursts wait for
+ * execution slots more than one round deep, the trigger first waits (`ExecutionSlots.admit`).
  */
 export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizationId: string, workflowId: string, request: RunRequest) {
+  // Behind on the bursts already due here? Then this one waits its turn to be accepted (back-pressure).
+  const slots = yield* Effect.serviceOption(ExecutionSlots)
+  if (Option.isSome(slots)) yield* slots.value.admit
   const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, "trigger"))
   const secret = request.context.livchatApiKey
   const sealedSecret = secret === undefined ? null : yield* (yield* SecretBox).seal(secret)
@@ -72,8 +77,9 @@ const accumulatorStep = (burst: ClosedBurst, aggregatedInput: string, flushedAt:
 })
 
 /**
- * One job of the queue: closes the burst when its window has ended, claims it (one holder per thread, in
- * order), runs its execution while renewing the lease, and releases it. Anything not yet possible comes
+ * One job of the queue: closes the burst when its window has ended (the flush: a later message starts
+ * the thread's next burst), claims it (one holder per thread, in order), runs its execution once an
+ * execution slot is free, renewing the lease meanwhile, and releases it. Anything not yet possible comes
  * back later; a dependency that is down hands the burst back.
  */
 export const processBurst = (options: WorkerOptions) => (executionId: string) =>
@@ -94,7 +100,9 @@ export const processBurst = (options: WorkerOptions) => (executionId: string) =>
         Effect.delay(Duration.millis(options.leaseMs / 3))
       )
     )
-    const ran = yield* runClaimed(burst, now).pipe(
+    const slots = yield* Effect.serviceOption(ExecutionSlots)
+    const execution = runClaimed(burst, now)
+    const ran = yield* (Option.isSome(slots) ? slots.value.run(execution) : execution).pipe(
       Effect.either,
       Effect.ensuring(Fiber.interrupt(renewing)),
       // Stopped (shutdown): hand the burst back at once rather than waiting for the lease to expire.

@@ -3,6 +3,7 @@ import { Config, Duration, Effect, Layer, Option, Redacted, Schedule } from "eff
 import { hostname } from "node:os"
 import { makeJobQueueMemory } from "../adapters/memory/JobQueue.ts"
 import { resyncSchedules, sweepOverdue, workQueue } from "../application/Accumulate.ts"
+import { ExecutionSlots } from "../application/ExecutionSlots.ts"
 import { makeOutboxCallbacks, sweepCallbacks } from "../application/Callbacks.ts"
 import { scheduleMaintenance } from "../application/Maintenance.ts"
 import { WebhookSenderFetch } from "../adapters/outbound/WebhookSender.ts"
@@ -109,10 +110,17 @@ const noModelProviders: ModelProviders = { openai: {}, anthropic: {}, requestTim
 /** What instances share through Redis: the queue of bursts, the rate limits and live events. */
 export type Shared = JobQueue | RateLimiter | EventBus
 
+/**
+ * Jobs one instance takes at once: more than the executions it runs at once (`AST_WORKER_CONCURRENCY`),
+ * so a burst is flushed (closed) when its window ends even while every execution slot is busy; it then
+ * waits for a slot, first come, first served.
+ */
+export const jobsAtOnce = (workerConcurrency: number) => workerConcurrency * 4
+
 /** No `REDIS_URL`: the queue and the rate limits in this process (one instance only). */
 export const InProcessShared = (options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds">) =>
   Layer.mergeAll(
-    Layer.scoped(JobQueue, makeJobQueueMemory({ concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds` })),
+    Layer.scoped(JobQueue, makeJobQueueMemory({ concurrency: jobsAtOnce(options.workerConcurrency), shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds` })),
     RateLimiterInProcess,
     EventBusMemory
   ).pipe(Layer.tap(() => Effect.logInfo("queue: single instance: in-process queue (set REDIS_URL to share work between instances)")))
@@ -121,7 +129,7 @@ export const InProcessShared = (options: Pick<ServiceOptions, "workerConcurrency
 export const RedisShared = (url: Redacted.Redacted<string>, options: Pick<ServiceOptions, "workerConcurrency" | "shutdownTimeoutSeconds" | "leaseMs">, prefix?: string) =>
   Layer.mergeAll(
     Layer.scoped(JobQueue, makeJobQueueRedis({
-      url, concurrency: options.workerConcurrency, shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds`, lockDurationMs: options.leaseMs,
+      url, concurrency: jobsAtOnce(options.workerConcurrency), shutdownTimeout: `${options.shutdownTimeoutSeconds} seconds`, lockDurationMs: options.leaseMs,
       ...(prefix === undefined ? {} : { prefix })
     })),
     Layer.scoped(RateLimiter, makeRateLimiterRedis(url, prefix)),
@@ -163,6 +171,7 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
     Layer.provide(Layer.succeed(RateLimitPerMinute, options.rateLimitPerMinute)),
     Layer.provide(DrainOnShutdown(options.shutdownTimeoutSeconds)),
     Layer.provideMerge(Workers(options)),
+    Layer.provideMerge(ExecutionSlots.layer(options.workerConcurrency)),
     Layer.provideMerge(BackgroundRuns.Default),
     Layer.provideMerge(readiness),
     Layer.provideMerge(Layer.effect(Callbacks, makeOutboxCallbacks(options.callbackUrl))),

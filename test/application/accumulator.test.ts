@@ -7,6 +7,7 @@ import { makeJobQueueMemory } from "../../src/adapters/memory/JobQueue.ts"
 import { MemoryRepositories } from "../../src/adapters/memory/Repositories.ts"
 import { makeMemoryWorld } from "../../src/adapters/memory/World.ts"
 import { acceptTrigger, sweepOverdue, workQueue } from "../../src/application/Accumulate.ts"
+import { ExecutionSlots } from "../../src/application/ExecutionSlots.ts"
 import { scheduleMaintenance } from "../../src/application/Maintenance.ts"
 import { Checkpointer } from "../../src/adapters/langgraph/Checkpointer.ts"
 import { createWorkflow } from "../../src/application/Workflows.ts"
@@ -50,8 +51,9 @@ const noCallbacks = { secret: undefined, maxAttempts: 1, timeoutMs: 1000 }
 const TestService = () => Layer.provideMerge(Layer.scoped(JobQueue, makeJobQueueMemory({ concurrency: 8, shutdownTimeout: 0 })), Ports())
 
 /** Runs `test` with the service's worker started in the test's scope (closed, and drained, before the layer's). */
-const withWorker = <A, E, R>(test: Effect.Effect<A, E, R>, leaseMs = 30_000) =>
+const withWorker = <A, E, R>(test: Effect.Effect<A, E, R>, leaseMs = 30_000, executionSlots?: number) =>
   Effect.scoped(Effect.zipRight(workQueue({ owner: "worker-1", leaseMs, callbacks: noCallbacks, maintenance: { executionRetentionDays: 30 } }), test)).pipe(
+    Effect.provide(executionSlots === undefined ? Layer.empty : ExecutionSlots.layer(executionSlots)),
     Effect.provide(TestService()),
     Effect.provide(WebhookSenderFetch)
   )
@@ -111,6 +113,30 @@ const ranDuring = (execution: Execution) => {
 }
 
 describe("accumulator (§5.1) on the in-process twin", () => {
+  it.effect("with the only execution slot busy, a due burst is still flushed when its window ends; a message that comes while a round of bursts waits for the slot waits too, then starts a new burst", () =>
+    withWorker(Effect.gen(function* () {
+      const workflow = yield* accumulating(typing, 3)
+      const a = yield* say(workflow.id, "a1", { threadId: "5511000000001" })
+      const b = yield* say(workflow.id, "b1", { threadId: "5511000000002" })
+      yield* clockAt(6 * second) // both flushed at 5 s; one runs (until 8 s), the other waits for the slot
+      const later = yield* Effect.fork(say(workflow.id, "b2", { threadId: "5511000000002" }))
+      yield* clockAt(7.9 * second)
+      expect(later.unsafePoll()).toBeNull() // back-pressure: a round of bursts waits for the slot
+      yield* clockAt(8 * second) // the slot frees, the waiting burst starts: the message is taken
+      const accepted = yield* Fiber.join(later)
+      expect(accepted.executionId).not.toBe(b.executionId)
+      yield* clockAt(60 * second)
+      const [ea, eb, el] = yield* Effect.forEach([a, b, accepted], (t) => executionOf(t.executionId))
+      expect([ea!.status, eb!.status, el!.status]).toEqual(["completed", "completed", "completed"])
+      expect(eb!.output).toEqual({ collect: { all: "b1" } })
+      expect(el!.output).toEqual({ collect: { all: "b2" } })
+      // Flushed when their windows ended, all of them; run one at a time.
+      expect([ea!, eb!, el!].map((e) => accumulatorStep(e).output.latenessMs)).toEqual([0, 0, 0])
+      const runs = [ranDuring(ea!), ranDuring(eb!), ranDuring(el!)].sort((x, y) => x.start - y.start)
+      expect(runs[1]!.start).toBeGreaterThanOrEqual(runs[0]!.end)
+      expect(runs[2]!.start).toBeGreaterThanOrEqual(runs[1]!.end)
+    }), 30_000, 1))
+
   it.effect("messages at 0, 2 and 4 s make one execution, flushed 5 s after the last (at 9 s, not before), in order", () =>
     withWorker(Effect.gen(function* () {
       const workflow = yield* accumulating(typing)

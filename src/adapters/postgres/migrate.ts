@@ -6,8 +6,10 @@ import callbacks from "./migrations/0003_callbacks.ts"
 import knowledge from "./migrations/0004_knowledge.ts"
 import threadMemory from "./migrations/0005_thread_memory.ts"
 import burstFunctions from "./migrations/0006_burst_functions.ts"
+import noStatisticsOnPayloads from "./migrations/0007_no_statistics_on_payloads.ts"
 
-const all = { "0001_init": init, "0002_bursts": bursts, "0003_callbacks": callbacks, "0004_knowledge": knowledge, "0005_thread_memory": threadMemory, "0006_burst_functions": burstFunctions }
+const all = { "0001_init": init, "0002_bursts": bursts, "0003_callbacks": callbacks, "0004_knowledge": knowledge, "0005_thread_memory": threadMemory, "0006_burst_functions": burstFunctions,
+  "0007_no_statistics_on_payloads": noStatisticsOnPayloads }
 
 /** Every migration, in order. Never edit one that has shipped: add the next. */
 const migrations = Migrator.fromRecord(all)
