@@ -61,19 +61,28 @@ export interface WorkerOptions {
   readonly maintenance: MaintenanceOptions
 }
 
-/** The step that opens a flushed burst's execution: what was gathered, and how late the flush was. */
-const accumulatorStep = (burst: ClosedBurst, aggregatedInput: string, flushedAt: number) => ({
+/**
+ * The step that opens a flushed burst's execution: what was gathered, how late the flush (the burst's
+ * closing) was after its window's end, and how long the flushed burst then waited to run (`queuedMs`:
+ * for its thread's previous execution, or for an execution slot).
+ */
+const accumulatorStep = (burst: ClosedBurst, aggregatedInput: string, runAt: number) => ({
   id: "accumulator:1",
   nodeId: "accumulator",
   stepName: "accumulator",
   attempt: 1,
   status: "completed" as const,
   input: { messageCount: burst.messages.length, firstAt: burst.firstAt.toISOString(), windowEnd: burst.windowEnd.toISOString() },
-  output: { messages: burst.messages, aggregatedInput, latenessMs: Math.max(0, flushedAt - burst.windowEnd.getTime()) },
+  output: {
+    messages: burst.messages,
+    aggregatedInput,
+    latenessMs: Math.max(0, burst.closedAt.getTime() - burst.windowEnd.getTime()),
+    queuedMs: Math.max(0, runAt - burst.closedAt.getTime())
+  },
   error: null,
   durationMs: burst.closedAt.getTime() - burst.firstAt.getTime(),
   startedAt: burst.firstAt.toISOString(),
-  finishedAt: new Date(flushedAt).toISOString()
+  finishedAt: burst.closedAt.toISOString()
 })
 
 /**
@@ -101,7 +110,7 @@ export const processBurst = (options: WorkerOptions) => (executionId: string) =>
       )
     )
     const slots = yield* Effect.serviceOption(ExecutionSlots)
-    const execution = runClaimed(burst, now)
+    const execution = runClaimed(burst)
     const ran = yield* (Option.isSome(slots) ? slots.value.run(execution) : execution).pipe(
       Effect.either,
       Effect.ensuring(Fiber.interrupt(renewing)),
@@ -121,8 +130,9 @@ export const processBurst = (options: WorkerOptions) => (executionId: string) =>
     Effect.annotateLogs({ executionId })
   )
 
-const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
+const runClaimed = (burst: ClosedBurst) =>
   Effect.gen(function* () {
+    const runAt = yield* Clock.currentTimeMillis
     const { organizationId, workflowId, threadId } = burst.key
     const executions = yield* ExecutionRepo
     const ref = { organizationId, executionId: burst.executionId }
@@ -132,7 +142,7 @@ const runClaimed = (burst: ClosedBurst, flushedAt: number) =>
       return
     }
     const aggregatedInput = burst.aggregatedInput ?? burst.messages.map((m) => m.content).join(burst.separator)
-    const step = accumulatorStep(burst, aggregatedInput, flushedAt)
+    const step = accumulatorStep(burst, aggregatedInput, runAt)
     yield* Metric.increment(burstsFlushed)
     yield* Metric.update(burstFlushLateness, step.output.latenessMs / 1000)
     const secret = burst.sealedSecret === null ? undefined : yield* (yield* SecretBox).open(burst.sealedSecret).pipe(Effect.option, Effect.map(Option.getOrUndefined))
