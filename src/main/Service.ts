@@ -4,6 +4,7 @@ import { hostname } from "node:os"
 import { makeJobQueueMemory } from "../adapters/memory/JobQueue.ts"
 import { resyncSchedules, sweepOverdue, workQueue } from "../application/Accumulate.ts"
 import { ExecutionSlots } from "../application/ExecutionSlots.ts"
+import { eventLoopLoad } from "./eventLoopLoad.ts"
 import { makeOutboxCallbacks, sweepCallbacks } from "../application/Callbacks.ts"
 import { scheduleMaintenance } from "../application/Maintenance.ts"
 import { WebhookSenderFetch } from "../adapters/outbound/WebhookSender.ts"
@@ -171,7 +172,7 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
     Layer.provide(Layer.succeed(RateLimitPerMinute, options.rateLimitPerMinute)),
     Layer.provide(DrainOnShutdown(options.shutdownTimeoutSeconds)),
     Layer.provideMerge(Workers(options)),
-    Layer.provideMerge(ExecutionSlots.layer(options.workerConcurrency)),
+    Layer.provideMerge(Layer.scoped(ExecutionSlots, Effect.flatMap(eventLoopLoad(), (isOverloaded) => ExecutionSlots.make(options.workerConcurrency, isOverloaded)))),
     Layer.provideMerge(BackgroundRuns.Default),
     Layer.provideMerge(readiness),
     Layer.provideMerge(Layer.effect(Callbacks, makeOutboxCallbacks(options.callbackUrl))),

@@ -30,16 +30,46 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
     )
     queue.on("error", () => undefined)
 
+    /**
+     * A delayed job becomes due inside Redis, but a blocked worker only hears of it when its blocking
+     * read times out, and Redis times those out on its own clock (`hz`: every 100 ms by default): jobs
+     * started ~50 ms late on average, up to 100 ms, on an idle machine. So the instance that times a job
+     * also promotes it when it is due, from a timer of its own; a worker then takes it at once. If this
+     * instance is gone by then, Redis' own timing still applies.
+     */
+    const promoting = new Map<string, ReturnType<typeof setTimeout>>()
+    const promoteWhenDue = (jobId: string, at: number) => {
+      clearTimeout(promoting.get(jobId))
+      promoting.delete(jobId)
+      const delay = at - Date.now()
+      if (delay <= 0) return
+      const timer = setTimeout(() => {
+        promoting.delete(jobId)
+        // Not delayed any more (taken, moved sooner, removed): nothing to do.
+        queue.getJob(jobId).then((job) => job?.promote()).catch(() => undefined)
+      }, delay + 1)
+      timer.unref()
+      promoting.set(jobId, timer)
+    }
+    yield* Effect.addFinalizer(() => Effect.sync(() => {
+      for (const timer of promoting.values()) clearTimeout(timer)
+      promoting.clear()
+    }))
+
     const schedule = (executionId: string, at: Date) =>
       redisCall("schedule a burst", async () => {
         const delay = Math.max(0, at.getTime() - Date.now())
         const job = await queue.getJob(executionId)
         if (job === undefined || job === null) {
           await queue.add("burst", { executionId }, { jobId: executionId, delay, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } })
+          promoteWhenDue(executionId, at.getTime())
           return
         }
         const dueAt = job.timestamp + (job.delay ?? 0)
-        if (dueAt > at.getTime() && (await job.isDelayed())) await job.changeDelay(delay)
+        if (dueAt > at.getTime() && (await job.isDelayed())) {
+          await job.changeDelay(delay)
+          promoteWhenDue(executionId, at.getTime())
+        }
       })
 
     const service: JobQueue["Type"] = {
@@ -71,7 +101,9 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
                   if (job.name === "tick") return Runtime.runPromise(runtime)(handlers.tick(String(job.data.scheduleId)))
                   const outcome: JobOutcome = await Runtime.runPromise(runtime)(handlers.job(String(job.data.executionId)))
                   if (outcome._tag === "RetryAt") {
-                    await job.moveToDelayed(Math.max(outcome.at.getTime(), Date.now()), token)
+                    const at = Math.max(outcome.at.getTime(), Date.now())
+                    await job.moveToDelayed(at, token)
+                    if (job.id !== undefined) promoteWhenDue(job.id, at)
                     throw new DelayedError()
                   }
                 },
