@@ -23,10 +23,10 @@ export type Triggered = { readonly status: "triggered" | "duplicate"; readonly e
  * execution slots more than one round deep, the trigger first waits (`ExecutionSlots.admit`).
  */
 export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizationId: string, workflowId: string, request: RunRequest) {
+  const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, "trigger"))
   // Behind on the bursts already due here? Then this one waits its turn to be accepted (back-pressure).
   const slots = yield* Effect.serviceOption(ExecutionSlots)
   if (Option.isSome(slots)) yield* slots.value.admit
-  const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, "trigger"))
   const secret = request.context.livchatApiKey
   const sealedSecret = secret === undefined ? null : yield* (yield* SecretBox).seal(secret)
   const now = new Date(yield* Clock.currentTimeMillis)

@@ -1,7 +1,7 @@
 import { Context, Deferred, Duration, Effect, FiberId, Layer, Queue } from "effect"
 
 /** How long a trigger waits at most to be admitted; then it is accepted anyway. */
-export const ADMISSION_MAX_WAIT = Duration.seconds(5)
+export const ADMISSION_MAX_WAIT = Duration.seconds(2)
 /** How often waiting triggers are looked at (only while some wait). */
 const ADMISSION_TICK = Duration.millis(10)
 
@@ -12,8 +12,8 @@ const ADMISSION_TICK = Duration.millis(10)
  *
  * `admit` is the back-pressure on `/trigger`: a new message waits while the instance is behind — a full
  * round of flushed bursts waits for slots, or `isOverloaded` (the event loop busy nearly all the time,
- * so the worker could not pick due bursts up on time) — and is let in, a few per tick (10 ms), once it
- * is not; at most 5 s, then it is accepted anyway. So an instance takes messages no faster than it can
+ * so the worker could not pick due bursts up on time) — and is let in once it is not (a few per 10 ms
+ * tick, or as a waiting burst starts); at most 2 s, then it is accepted anyway. So an instance takes messages no faster than it can
  * flush and run their bursts, and every burst is flushed when its window ends instead of ever later.
  */
 export class ExecutionSlots extends Context.Tag("ast/ExecutionSlots")<ExecutionSlots, {
@@ -21,7 +21,7 @@ export class ExecutionSlots extends Context.Tag("ast/ExecutionSlots")<ExecutionS
   readonly run: <A, E, R>(execution: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** Executions waiting for a slot now. */
   readonly waiting: () => number
-  /** Waits while the instance is behind (at most 5 s). */
+  /** Waits while the instance is behind (at most 2 s). */
   readonly admit: Effect.Effect<void>
 }>() {
   static readonly make = (slots: number, isOverloaded: () => boolean = () => false): Effect.Effect<ExecutionSlots["Type"]> =>
@@ -31,9 +31,12 @@ export class ExecutionSlots extends Context.Tag("ast/ExecutionSlots")<ExecutionS
       /** Triggers waiting to be admitted, in arrival order. */
       const admitting: Array<Deferred.Deferred<void>> = []
       /** While triggers wait: every tick, a few of them go on if the instance is no longer behind. */
+      const letSomeIn = () => {
+        if (!isBehind()) for (const admitted of admitting.splice(0, Math.max(1, Math.ceil(slots / 2)))) Deferred.unsafeDone(admitted, Effect.void)
+      }
       const ticker: Effect.Effect<void> = Effect.sleep(ADMISSION_TICK).pipe(
         Effect.zipRight(Effect.suspend(() => {
-          if (!isBehind()) for (const admitted of admitting.splice(0, Math.max(1, Math.ceil(slots / 2)))) Deferred.unsafeDone(admitted, Effect.void)
+          letSomeIn()
           return admitting.length > 0 ? ticker : Effect.void
         }))
       )
@@ -55,7 +58,10 @@ export class ExecutionSlots extends Context.Tag("ast/ExecutionSlots")<ExecutionS
         run: (execution) =>
           Effect.uninterruptibleMask((restore) =>
             Effect.sync(() => void waiting++).pipe(
-              Effect.zipRight(restore(Queue.offer(taken, undefined)).pipe(Effect.ensuring(Effect.sync(() => void waiting--)))),
+              Effect.zipRight(restore(Queue.offer(taken, undefined)).pipe(Effect.ensuring(Effect.sync(() => {
+                waiting--
+                letSomeIn()
+              })))),
               Effect.zipRight(restore(execution).pipe(Effect.ensuring(Queue.take(taken))))
             )
           ),

@@ -103,6 +103,11 @@ export interface ServiceOptions {
   readonly modelProviders?: ModelProviders
   /** `AST_ROLE`: `api` runs no queued work, `worker` serves only the operations endpoints; `all` (the default) both. */
   readonly role?: Role
+  /**
+   * Back-pressure also from this process's event loop (ExecutionSlots: triggers wait while it is over
+   * 85 % busy). `npm start` sets it; a test running the service inside its own busy process does not.
+   */
+  readonly watchEventLoop?: boolean
 }
 
 /** No provider configured: every agent step fails with a message naming the variables to set. */
@@ -172,7 +177,9 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
     Layer.provide(Layer.succeed(RateLimitPerMinute, options.rateLimitPerMinute)),
     Layer.provide(DrainOnShutdown(options.shutdownTimeoutSeconds)),
     Layer.provideMerge(Workers(options)),
-    Layer.provideMerge(Layer.scoped(ExecutionSlots, Effect.flatMap(eventLoopLoad(), (isOverloaded) => ExecutionSlots.make(options.workerConcurrency, isOverloaded)))),
+    Layer.provideMerge(options.watchEventLoop === true
+      ? Layer.scoped(ExecutionSlots, Effect.flatMap(eventLoopLoad(), (isOverloaded) => ExecutionSlots.make(options.workerConcurrency, isOverloaded)))
+      : ExecutionSlots.layer(options.workerConcurrency)),
     Layer.provideMerge(BackgroundRuns.Default),
     Layer.provideMerge(readiness),
     Layer.provideMerge(Layer.effect(Callbacks, makeOutboxCallbacks(options.callbackUrl))),
@@ -202,7 +209,8 @@ export const ServiceLive = Layer.unwrapEffect(
       callbackUrl: Option.getOrUndefined(settings.callbackUrl),
       livchatApiUrl: Option.getOrUndefined(settings.livchatApiUrl),
       livchatApiKey: Option.getOrUndefined(settings.livchatApiKey),
-      webhookSecret: Option.getOrUndefined(settings.webhookSecret)
+      webhookSecret: Option.getOrUndefined(settings.webhookSecret),
+      watchEventLoop: true
     }
     const readiness = Option.match(settings.redisUrl, {
       onNone: () => ReadinessLive.pipe(Layer.provide(Persistence)),

@@ -42,7 +42,7 @@ describe("execution slots", () => {
       expect(yield* slots.run(Effect.succeed("ran"))).toBe("ran")
     }))
 
-  it.effect("admit lets a trigger through at once unless a full round of executions waits; then it waits until one starts, or 5 s", () =>
+  it.effect("admit lets a trigger through at once unless a full round of executions waits; then it waits until one starts, or 2 s", () =>
     Effect.gen(function* () {
       const slots = yield* ExecutionSlots.make(1)
       yield* slots.admit // nothing waits
@@ -58,13 +58,13 @@ describe("execution slots", () => {
       yield* Fiber.join(waiter)
       yield* TestClock.adjust(20)
       expect(admitted.unsafePoll()).not.toBeNull()
-      // Behind for good: the wait ends after 5 s anyway.
+      // Behind for good: the wait ends after 2 s anyway.
       const stuck = yield* Deferred.make<void>()
       yield* Effect.fork(slots.run(Deferred.await(stuck)))
       yield* Effect.fork(slots.run(Effect.void))
       yield* TestClock.adjust(0)
       const patient = yield* Effect.fork(slots.admit)
-      yield* TestClock.adjust(4_990)
+      yield* TestClock.adjust(1_990)
       expect(patient.unsafePoll()).toBeNull()
       yield* TestClock.adjust(20)
       expect(patient.unsafePoll()).not.toBeNull()
