@@ -19,8 +19,8 @@ export type Triggered = { readonly status: "triggered" | "duplicate"; readonly e
 /**
  * `/trigger` (§5, §5.1): records the message in its thread's burst (durably, before answering) and makes
  * sure the burst's flush is scheduled. Every trigger of one burst answers the same execution id; a
- * message id seen within 24 h answers `duplicate`. While this instance's flushed bursts wait for
- * execution slots more than one round deep, the trigger first waits (`ExecutionSlots.admit`).
+ * message id seen within 24 h answers `duplicate`. While this instance is behind on the bursts it runs,
+ * a checked trigger first waits to be accepted (`ExecutionSlots.admit`, at most 2 s).
  */
 export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizationId: string, workflowId: string, request: RunRequest) {
   const workflow = yield* Effect.flatMap(getWorkflow(organizationId, workflowId), (w) => runnable(w, "trigger"))

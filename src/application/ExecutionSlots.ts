@@ -13,8 +13,9 @@ const ADMISSION_TICK = Duration.millis(10)
  * `admit` is the back-pressure on `/trigger`: a new message waits while the instance is behind — a full
  * round of flushed bursts waits for slots, or `isOverloaded` (the event loop busy nearly all the time,
  * so the worker could not pick due bursts up on time) — and is let in once it is not (a few per 10 ms
- * tick, or as a waiting burst starts); at most 2 s, then it is accepted anyway. So an instance takes messages no faster than it can
- * flush and run their bursts, and every burst is flushed when its window ends instead of ever later.
+ * tick, or as a waiting burst starts); at most 2 s, then it is accepted anyway. So an instance takes
+ * messages no faster than it can flush and run their bursts, and every burst is flushed when its window
+ * ends instead of ever later.
  */
 export class ExecutionSlots extends Context.Tag("ast/ExecutionSlots")<ExecutionSlots, {
   /** Runs `execution` in a slot, after waiting for one. */
@@ -30,10 +31,11 @@ export class ExecutionSlots extends Context.Tag("ast/ExecutionSlots")<ExecutionS
       const isBehind = () => waiting >= slots || isOverloaded()
       /** Triggers waiting to be admitted, in arrival order. */
       const admitting: Array<Deferred.Deferred<void>> = []
-      /** While triggers wait: every tick, a few of them go on if the instance is no longer behind. */
+      /** A few waiting triggers go on, if the instance is no longer behind. */
       const letSomeIn = () => {
         if (!isBehind()) for (const admitted of admitting.splice(0, Math.max(1, Math.ceil(slots / 2)))) Deferred.unsafeDone(admitted, Effect.void)
       }
+      /** Runs while triggers wait: every tick, `letSomeIn`. */
       const ticker: Effect.Effect<void> = Effect.sleep(ADMISSION_TICK).pipe(
         Effect.zipRight(Effect.suspend(() => {
           letSomeIn()
