@@ -51,7 +51,8 @@ const nodesOf = (config: LangGraphRunnableConfig): TurnNodes => config.configura
 /**
  * The agent turn's graph: `model` streams an answer (tokens out as they come); when it calls tools,
  * `tools` runs them and goes back to `model`. Compiled once (with the checkpointer for memory, once
- * without): compiling it for every turn cost more than a millisecond before the model was called.
+ * without): compiling it, and building the chat model, for every turn cost most of a millisecond before
+ * the model was called.
  */
 const turnGraph = (checkpointer: BaseCheckpointSaver | undefined) =>
   new StateGraph(MessagesAnnotation)
