@@ -177,7 +177,8 @@ export const makeService = <P extends Repositories, E1, R1, E2, R2, E3, R3>(
     Layer.provide(Layer.succeed(RateLimitPerMinute, options.rateLimitPerMinute)),
     Layer.provide(DrainOnShutdown(options.shutdownTimeoutSeconds)),
     Layer.provideMerge(Workers(options)),
-    Layer.provideMerge(options.watchEventLoop === true
+    // An api instance runs no bursts: there is nothing whose timing its event loop could spoil.
+    Layer.provideMerge(options.watchEventLoop === true && options.role !== "api"
       ? Layer.scoped(ExecutionSlots, Effect.flatMap(eventLoopLoad(), (isOverloaded) => ExecutionSlots.make(options.workerConcurrency, isOverloaded)))
       : ExecutionSlots.layer(options.workerConcurrency)),
     Layer.provideMerge(BackgroundRuns.Default),
