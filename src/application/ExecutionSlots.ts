@@ -72,5 +72,5 @@ export class ExecutionSlots extends Context.Tag("ast/ExecutionSlots")<ExecutionS
       }
     })
 
-  static readonly layer = (slots: number, isOverloaded?: () => boolean) => Layer.effect(ExecutionSlots, ExecutionSlots.make(slots, isOverloaded))
+  static readonly layer = (slots: number) => Layer.effect(ExecutionSlots, ExecutionSlots.make(slots))
 }

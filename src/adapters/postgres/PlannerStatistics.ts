@@ -12,7 +12,7 @@ export const statisticsCheckInterval = Duration.seconds(10)
  * changed since the last ANALYZE than 50 plus a tenth of the table.
  */
 const staleTables = `
-  SELECT relname AS name, n_mod_since_analyze AS changed
+  SELECT relname AS name
   FROM pg_stat_user_tables
   WHERE schemaname = current_schema() AND n_mod_since_analyze > 50 + 0.1 * GREATEST(n_live_tup, 0)
   ORDER BY n_mod_since_analyze DESC`
@@ -26,7 +26,7 @@ export const refreshStatistics = Effect.gen(function* () {
   return yield* sql.withTransaction(Effect.gen(function* () {
     const [lock] = yield* sql<{ readonly held: boolean }>`SELECT pg_try_advisory_xact_lock(${STATISTICS_LOCK}) AS held`
     if (lock?.held !== true) return []
-    const stale = yield* sql.unsafe<{ readonly name: string; readonly changed: number | string }>(staleTables)
+    const stale = yield* sql.unsafe<{ readonly name: string }>(staleTables)
     for (const table of stale) yield* sql`ANALYZE ${sql(table.name)}`
     return stale.map((t) => t.name)
   }))
