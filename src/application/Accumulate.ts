@@ -41,12 +41,13 @@ export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizat
   )
   yield* countOne(triggers, { outcome: result._tag === "Duplicate" ? "duplicate" : "accepted" })
   if (result._tag === "Duplicate") return { status: "duplicate", executionId: result.executionId } satisfies Triggered
-  if (result.isNew || result.flushAt.getTime() <= now.getTime()) {
-    // The burst is recorded: if the queue is down now, the sweeper schedules it from the database later.
-    yield* (yield* JobQueue).schedule(result.executionId, result.flushAt).pipe(
-      Effect.catchAll((e) => Effect.logWarning(`burst ${result.executionId} recorded but not scheduled (${e.message}); the sweeper will pick it up`))
-    )
-  }
+  // Timed by this instance (it flushes the burst itself when due, if it runs bursts). A later message
+  // only moves the window's end later (or to now, when full), so the queue's job is then left as it is.
+  // The burst is recorded: if the queue is down now, the sweeper schedules it from the database later.
+  const isLater = !result.isNew && result.flushAt.getTime() > now.getTime()
+  yield* (yield* JobQueue).scheduleHere(result.executionId, result.flushAt, isLater).pipe(
+    Effect.catchAll((e) => Effect.logWarning(`burst ${result.executionId} recorded but not scheduled (${e.message}); the sweeper will pick it up`))
+  )
   return { status: "triggered", executionId: result.executionId } satisfies Triggered
 })
 
@@ -91,19 +92,22 @@ const accumulatorStep = (burst: ClosedBurst, aggregatedInput: string, runAt: num
  * execution slot is free, renewing the lease meanwhile, and releases it. Anything not yet possible comes
  * back later; a dependency that is down hands the burst back.
  */
-export const processBurst = (options: WorkerOptions) => (executionId: string) =>
+export const processBurst = (options: WorkerOptions) => (executionId: string, isHere = false) =>
   Effect.gen(function* () {
     const bursts = yield* Bursts
     const now = yield* Clock.currentTimeMillis
+    // The same burst may be taken by the queue's job and by this instance's own timer at once: as two
+    // lease owners, only one of them claims it (the same owner could claim it again).
+    const owner = isHere ? `${options.owner}:here` : options.owner
     const retryIn = (ms: number): JobOutcome => ({ _tag: "RetryAt", at: new Date(now + ms) })
-    const claim = yield* bursts.take(executionId, options.owner, options.leaseMs, new Date(now))
-    if (claim._tag === "NotDue") return { _tag: "RetryAt", at: claim.flushAt } satisfies JobOutcome
+    const claim = yield* bursts.take(executionId, owner, options.leaseMs, new Date(now))
+    if (claim._tag === "NotDue") return { _tag: "RetryAt", at: claim.flushAt, isNotDueYet: true } satisfies JobOutcome
     if (claim._tag === "Done") return { _tag: "Done" } satisfies JobOutcome
     // The thread is busy: the burst that holds it starts this one when it ends (below); the retry is a safety net.
     if (claim._tag === "Busy") return retryIn(2000)
     const burst = claim.burst
     const renewing = yield* Effect.fork(
-      bursts.renew(executionId, options.owner, options.leaseMs).pipe(
+      bursts.renew(executionId, owner, options.leaseMs).pipe(
         Effect.ignore,
         Effect.repeat(Schedule.spaced(Duration.millis(options.leaseMs / 3))),
         Effect.delay(Duration.millis(options.leaseMs / 3))
@@ -115,11 +119,11 @@ export const processBurst = (options: WorkerOptions) => (executionId: string) =>
       Effect.either,
       Effect.ensuring(Fiber.interrupt(renewing)),
       // Stopped (shutdown): hand the burst back at once rather than waiting for the lease to expire.
-      Effect.onInterrupt(() => Effect.ignore(bursts.release(executionId, options.owner, false)))
+      Effect.onInterrupt(() => Effect.ignore(bursts.release(executionId, owner, false)))
     )
-    const next = yield* bursts.finish(executionId, options.owner, ran._tag === "Right")
+    const next = yield* bursts.finish(executionId, owner, ran._tag === "Right")
     if (ran._tag === "Left") return retryIn(1000)
-    if (next !== undefined) yield* (yield* JobQueue).schedule(next, new Date(yield* Clock.currentTimeMillis)).pipe(Effect.ignore)
+    if (next !== undefined) yield* (yield* JobQueue).scheduleHere(next, new Date(yield* Clock.currentTimeMillis), false).pipe(Effect.ignore)
     return { _tag: "Done" } satisfies JobOutcome
   }).pipe(
     Effect.catchAll((e) =>
@@ -162,10 +166,10 @@ export const workQueue = (options: WorkerOptions) =>
       | ReturnType<typeof runMaintenance>
     >>()
     yield* (yield* JobQueue).work({
-      job: (jobId): Effect.Effect<JobOutcome> =>
+      job: (jobId, isHere): Effect.Effect<JobOutcome> =>
         jobId.startsWith(callbackJobPrefix)
           ? deliverCallback(options.callbacks)(jobId.slice(callbackJobPrefix.length)).pipe(Effect.provide(context))
-          : processBurst(options)(jobId).pipe(Effect.provide(context)),
+          : processBurst(options)(jobId, isHere).pipe(Effect.provide(context)),
       tick: (scheduleId) =>
         scheduleId === maintenanceScheduleId
           ? runMaintenance(options.maintenance).pipe(Effect.provide(context))

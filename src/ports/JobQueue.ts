@@ -1,8 +1,13 @@
 import { Context, type Effect, type Scope } from "effect"
 import type { Unavailable } from "../domain/errors.ts"
 
-/** What handling a job says: finished, or come back at `at`. */
-export type JobOutcome = { readonly _tag: "Done" } | { readonly _tag: "RetryAt"; readonly at: Date }
+/**
+ * What handling a job says: finished, or come back at `at` — `isNotDueYet` when the job's own time moved
+ * (a burst that took another message), rather than a retry after something was busy or failed.
+ */
+export type JobOutcome =
+  | { readonly _tag: "Done" }
+  | { readonly _tag: "RetryAt"; readonly at: Date; readonly isNotDueYet?: boolean }
 
 /** A repeating schedule (`trigger.type = "schedule"`). */
 export interface CronSchedule {
@@ -22,8 +27,12 @@ export interface QueueDepth {
 
 /** What a worker does with due jobs and schedule ticks. */
 export interface JobHandlers {
-  /** A due job, by id (a burst's execution id, or `callback-<deliveryId>`). */
-  readonly job: (jobId: string) => Effect.Effect<JobOutcome>
+  /**
+   * A due job, by id (a burst's execution id, or `callback-<deliveryId>`). `isHere`: run by the instance
+   * that timed it (`scheduleHere`) rather than handed out by the shared queue; the same job may then be
+   * running from the queue too, so the handler tells the two apart (bursts: another lease owner).
+   */
+  readonly job: (jobId: string, isHere: boolean) => Effect.Effect<JobOutcome>
   /** One tick of a schedule: runs once per tick across all instances. */
   readonly tick: (scheduleId: string) => Effect.Effect<void>
 }
@@ -35,6 +44,14 @@ export interface JobHandlers {
 export class JobQueue extends Context.Tag("ast/JobQueue")<JobQueue, {
   /** Makes sure the execution's job runs at `at` or sooner (idempotent; the sooner time wins). */
   readonly schedule: (executionId: string, at: Date) => Effect.Effect<void, Unavailable>
+  /**
+   * `schedule`, for a job a second run of which is harmless (a burst: claiming it is atomic). An instance
+   * that runs jobs (`work`) also times it itself and runs it when `at` comes, instead of waiting for the
+   * shared queue to hand it out (on Redis a delayed job is handed out late, on Redis' own clock); the
+   * shared job is then timed a little later, for the case this instance is gone by then. `isLater`: `at`
+   * is no sooner than the time the job already has, so the shared job is left as it is.
+   */
+  readonly scheduleHere: (jobId: string, at: Date, isLater: boolean) => Effect.Effect<void, Unavailable>
   /** Sets (or, with `undefined`, removes) a repeating schedule; its ticks go to `JobHandlers.tick`. */
   readonly setSchedule: (scheduleId: string, schedule: CronSchedule | undefined) => Effect.Effect<void, Unavailable>
   /** How many jobs wait and run now: across every instance on Redis, this process's in process (for `/metrics`). */

@@ -30,7 +30,7 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
         const handle = (yield* Deferred.await(handler)).job
         due.delete(executionId)
         running.add(executionId)
-        const outcome = yield* handle(executionId).pipe(Effect.ensuring(Effect.sync(() => running.delete(executionId))))
+        const outcome = yield* handle(executionId, false).pipe(Effect.ensuring(Effect.sync(() => running.delete(executionId))))
         const next = again.get(executionId)
         again.delete(executionId)
         const at = outcome._tag === "RetryAt" ? outcome.at.getTime() : undefined
@@ -76,6 +76,8 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
 
     const service: JobQueue["Type"] = {
       schedule: (executionId, at) => schedule(executionId, at),
+      // This queue is this instance's own timer already: nothing to run ahead of.
+      scheduleHere: (executionId, at, isLater) => (isLater ? Effect.void : schedule(executionId, at)),
       setSchedule: (scheduleId, spec) =>
         spec === undefined
           ? FiberMap.remove(schedules, scheduleId)

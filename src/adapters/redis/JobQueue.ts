@@ -1,9 +1,15 @@
 import { DelayedError, Queue, Worker } from "bullmq"
-import { Duration, Effect, type Redacted, Runtime } from "effect"
-import { JobQueue, type JobOutcome } from "../../ports/JobQueue.ts"
+import { Duration, Effect, Fiber, type Redacted, Runtime } from "effect"
+import { type JobHandlers, JobQueue, type JobOutcome } from "../../ports/JobQueue.ts"
 import { redisCall, redisConnection } from "./connection.ts"
 
 const queueName = "bursts"
+
+/**
+ * How much later than its due time the shared job of a job an instance runs itself (`scheduleHere`) is
+ * handed out by the queue: only if that instance is gone (or too slow) by then does another one run it.
+ */
+export const HERE_FALLBACK_MS = 1_000
 
 export interface JobQueueRedisOptions {
   readonly url: Redacted.Redacted<string>
@@ -56,24 +62,74 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
       promoting.clear()
     }))
 
+    /** Makes sure the job exists and is due at `at` or sooner (a sooner time moves it). */
+    const ensureDue = async (jobId: string, at: number) => {
+      const delay = Math.max(0, at - Date.now())
+      const job = await queue.getJob(jobId)
+      if (job === undefined || job === null) {
+        await queue.add("burst", { executionId: jobId }, { jobId, delay, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } })
+        return true
+      }
+      const dueAt = job.timestamp + (job.delay ?? 0)
+      if (dueAt > at && (await job.isDelayed())) {
+        await job.changeDelay(delay)
+        return true
+      }
+      return false
+    }
+
     const schedule = (executionId: string, at: Date) =>
       redisCall("schedule a burst", async () => {
-        const delay = Math.max(0, at.getTime() - Date.now())
-        const job = await queue.getJob(executionId)
-        if (job === undefined || job === null) {
-          await queue.add("burst", { executionId }, { jobId: executionId, delay, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } })
-          promoteWhenDue(executionId, at.getTime())
-          return
-        }
-        const dueAt = job.timestamp + (job.delay ?? 0)
-        if (dueAt > at.getTime() && (await job.isDelayed())) {
-          await job.changeDelay(delay)
-          promoteWhenDue(executionId, at.getTime())
-        }
+        if (await ensureDue(executionId, at.getTime())) promoteWhenDue(executionId, at.getTime())
       })
+
+    /**
+     * Jobs this instance runs itself when due (`scheduleHere`), while its worker runs: one timer per job
+     * (a later call moves it), and the runs in progress (waited for at shutdown like the worker's jobs).
+     *
+     * A job found not due yet (its burst took another message) is looked at again only if this instance
+     * took it over from the shared queue (`isChasing`): a message that moved it was timed by the instance
+     * that took the message (if that one runs bursts; if not, the shared job comes back here or elsewhere),
+     * so the instances that timed earlier messages of a burst do not all look at it again.
+     */
+    let here: { readonly handlers: JobHandlers; readonly runtime: Runtime.Runtime<never> } | undefined
+    const hereTimers = new Map<string, ReturnType<typeof setTimeout>>()
+    const hereRuns = new Set<Fiber.RuntimeFiber<void>>()
+    const runHere = (jobId: string, armedAt: number, isChasing: boolean) => {
+      if (here === undefined) return
+      const fiber = Runtime.runFork(here.runtime)(
+        here.handlers.job(jobId, true).pipe(
+          Effect.flatMap((outcome) => {
+            // Done: the shared job is not needed any more (if a worker holds it now, it finds the job done).
+            if (outcome._tag === "Done") return Effect.promise(() => queue.remove(jobId).catch(() => 0)).pipe(Effect.asVoid)
+            // Not due yet at the time it was timed for (a clock read a little early): again. Busy or failed:
+            // the shared job retries it.
+            const isToLookAgain = outcome.isNotDueYet === true && (isChasing || outcome.at.getTime() <= armedAt)
+            return Effect.sync(() => void (isToLookAgain && armHere(jobId, outcome.at.getTime(), isChasing)))
+          })
+        )
+      )
+      hereRuns.add(fiber)
+      fiber.addObserver(() => hereRuns.delete(fiber))
+    }
+    const armHere = (jobId: string, at: number, isChasing: boolean) => {
+      if (here === undefined) return
+      clearTimeout(hereTimers.get(jobId))
+      // One millisecond more: a timer may fire up to a millisecond before `Date.now()` reaches its time.
+      const timer = setTimeout(() => {
+        hereTimers.delete(jobId)
+        runHere(jobId, at, isChasing)
+      }, Math.max(0, at - Date.now()) + 1)
+      hereTimers.set(jobId, timer)
+    }
 
     const service: JobQueue["Type"] = {
       schedule,
+      scheduleHere: (jobId, at, isLater) => {
+        if (here === undefined) return isLater ? Effect.void : schedule(jobId, at)
+        armHere(jobId, at.getTime(), false)
+        return isLater ? Effect.void : redisCall("schedule a burst", () => ensureDue(jobId, at.getTime() + HERE_FALLBACK_MS))
+      },
       setSchedule: (scheduleId, spec) =>
         redisCall("set a schedule", async () => {
           if (spec === undefined) await queue.removeJobScheduler(scheduleId)
@@ -99,11 +155,15 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
                 queueName,
                 async (job, token) => {
                   if (job.name === "tick") return Runtime.runPromise(runtime)(handlers.tick(String(job.data.scheduleId)))
-                  const outcome: JobOutcome = await Runtime.runPromise(runtime)(handlers.job(String(job.data.executionId)))
+                  const outcome: JobOutcome = await Runtime.runPromise(runtime)(handlers.job(String(job.data.executionId), false))
                   if (outcome._tag === "RetryAt") {
                     const at = Math.max(outcome.at.getTime(), Date.now())
-                    await job.moveToDelayed(at, token)
-                    if (job.id !== undefined) promoteWhenDue(job.id, at)
+                    // Not due yet: this instance runs it itself when it is (the shared job is the fallback).
+                    await job.moveToDelayed(outcome.isNotDueYet === true ? at + HERE_FALLBACK_MS : at, token)
+                    if (job.id !== undefined) {
+                      if (outcome.isNotDueYet === true) armHere(job.id, at, true)
+                      else promoteWhenDue(job.id, at)
+                    }
                     throw new DelayedError()
                   }
                 },
@@ -117,14 +177,26 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
                 }
               )
               worker.on("error", () => undefined)
+              here = { handlers, runtime }
               return worker
             }),
-            // Shutdown: let running jobs finish (bounded), then leave the rest to stall over to another instance.
+            // Shutdown: time nothing more here, let running jobs finish (bounded), then hand the rest back
+            // (the queue's jobs stall over to another instance; a job run here hands its burst back).
             (worker) =>
               Effect.logInfo(`shutting down: waiting up to ${Duration.format(options.shutdownTimeout)} for running bursts, then handing the rest back`).pipe(
-                Effect.zipRight(Effect.promise(() => worker.close()).pipe(Effect.interruptible)),
+                Effect.zipRight(Effect.sync(() => {
+                  here = undefined
+                  for (const timer of hereTimers.values()) clearTimeout(timer)
+                  hereTimers.clear()
+                })),
+                Effect.zipRight(Effect.all([
+                  Effect.promise(() => worker.close()).pipe(Effect.interruptible),
+                  Effect.forEach([...hereRuns], Fiber.await, { discard: true })
+                ], { concurrency: "unbounded", discard: true })),
                 Effect.timeoutOption(options.shutdownTimeout),
-                Effect.flatMap((closed) => (closed._tag === "Some" ? Effect.void : Effect.promise(() => worker.close(true)))),
+                Effect.flatMap((closed) => (closed._tag === "Some"
+                  ? Effect.void
+                  : Effect.zip(Effect.promise(() => worker.close(true)), Fiber.interruptAll([...hereRuns]), { concurrent: true }))),
                 Effect.ignore
               )
           )
