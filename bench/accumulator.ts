@@ -108,9 +108,13 @@ const onSignal = (signal: NodeJS.Signals) => {
   process.exit(signal === "SIGINT" ? 130 : 143)
 }
 
+/** `BENCH_ACCUMULATOR_CPU_PROF=<dir>`: the instances run with `--cpu-prof` and write their profiles there when stopped. */
+const cpuProfileDir = process.env.BENCH_ACCUMULATOR_CPU_PROF
+
 const startInstance = (name: string, env: Record<string, string>, timeoutMs = 60_000) =>
   new Promise<Instance>((resolve, reject) => {
-    const child = spawn(process.execPath, ["src/main.ts"], {
+    const args = cpuProfileDir === undefined ? ["src/main.ts"] : ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`, "src/main.ts"]
+    const child = spawn(process.execPath, args, {
       cwd: root,
       env: { ...process.env, ...env, PORT: "0", HOST: "127.0.0.1" },
       stdio: ["ignore", "pipe", "pipe"]
