@@ -44,8 +44,8 @@ export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizat
   // Timed by this instance (it flushes the burst itself when due, if it runs bursts). A later message
   // only moves the window's end later (or to now, when full), so the queue's job is then left as it is.
   // The burst is recorded: if the queue is down now, the sweeper schedules it from the database later.
-  const isLater = !result.isNew && result.flushAt.getTime() > now.getTime()
-  yield* (yield* JobQueue).scheduleHere(result.executionId, result.flushAt, isLater).pipe(
+  const timing = result.isNew ? "new" : result.flushAt.getTime() > now.getTime() ? "later" : "any"
+  yield* (yield* JobQueue).scheduleHere(result.executionId, result.flushAt, timing).pipe(
     Effect.catchAll((e) => Effect.logWarning(`burst ${result.executionId} recorded but not scheduled (${e.message}); the sweeper will pick it up`))
   )
   return { status: "triggered", executionId: result.executionId } satisfies Triggered
@@ -123,7 +123,7 @@ export const processBurst = (options: WorkerOptions) => (executionId: string, is
     )
     const next = yield* bursts.finish(executionId, owner, ran._tag === "Right")
     if (ran._tag === "Left") return retryIn(1000)
-    if (next !== undefined) yield* (yield* JobQueue).scheduleHere(next, new Date(yield* Clock.currentTimeMillis), false).pipe(Effect.ignore)
+    if (next !== undefined) yield* (yield* JobQueue).scheduleHere(next, new Date(yield* Clock.currentTimeMillis), "any").pipe(Effect.ignore)
     return { _tag: "Done" } satisfies JobOutcome
   }).pipe(
     Effect.catchAll((e) =>

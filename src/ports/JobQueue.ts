@@ -48,10 +48,11 @@ export class JobQueue extends Context.Tag("ast/JobQueue")<JobQueue, {
    * `schedule`, for a job a second run of which is harmless (a burst: claiming it is atomic). An instance
    * that runs jobs (`work`) also times it itself and runs it when `at` comes, instead of waiting for the
    * shared queue to hand it out (on Redis a delayed job is handed out late, on Redis' own clock); the
-   * shared job is then timed a little later, for the case this instance is gone by then. `isLater`: `at`
-   * is no sooner than the time the job already has, so the shared job is left as it is.
+   * shared job is then timed a little later, for the case this instance is gone by then. `timing`:
+   * `new` — the job was never scheduled (no need to look for it); `later` — `at` is no sooner than the
+   * time the job already has, so the shared job is left as it is; `any` — the sooner time wins.
    */
-  readonly scheduleHere: (jobId: string, at: Date, isLater: boolean) => Effect.Effect<void, Unavailable>
+  readonly scheduleHere: (jobId: string, at: Date, timing: "new" | "later" | "any") => Effect.Effect<void, Unavailable>
   /** Sets (or, with `undefined`, removes) a repeating schedule; its ticks go to `JobHandlers.tick`. */
   readonly setSchedule: (scheduleId: string, schedule: CronSchedule | undefined) => Effect.Effect<void, Unavailable>
   /** How many jobs wait and run now: across every instance on Redis, this process's in process (for `/metrics`). */

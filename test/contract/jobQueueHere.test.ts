@@ -58,7 +58,7 @@ describe.skipIf(skipServices)("JobQueue.scheduleHere on Redis (BullMQ)", () => {
       yield* recording(queue, calls)
       const jobId = crypto.randomUUID()
       const at = Date.now() + 300
-      yield* queue.scheduleHere(jobId, new Date(at), false)
+      yield* queue.scheduleHere(jobId, new Date(at), "new")
       yield* eventually(() => calls.length > 0)
       yield* queueEmpties(queue)
       yield* pastTheFallback
@@ -72,14 +72,30 @@ describe.skipIf(skipServices)("JobQueue.scheduleHere on Redis (BullMQ)", () => {
       const calls: Array<Call> = []
       yield* recording(queue, calls)
       const jobId = crypto.randomUUID()
-      yield* queue.scheduleHere(jobId, new Date(Date.now() + 200), false)
+      yield* queue.scheduleHere(jobId, new Date(Date.now() + 200), "new")
       const later = Date.now() + 700
-      yield* queue.scheduleHere(jobId, new Date(later), true)
+      yield* queue.scheduleHere(jobId, new Date(later), "later")
       yield* eventually(() => calls.length > 0)
       yield* queueEmpties(queue)
       yield* pastTheFallback
       expect(calls.map((c) => c.isHere)).toEqual([true])
       expect(calls[0]!.at).toBeGreaterThanOrEqual(later)
+    }).pipe(Effect.scoped), { timeout: 30_000 })
+
+  it.live("timed again for sooner (a burst that filled up, the next burst of a thread), it runs once, then", () =>
+    Effect.gen(function* () {
+      const queue = yield* instance(freshPrefix())
+      const calls: Array<Call> = []
+      yield* recording(queue, calls)
+      const jobId = crypto.randomUUID()
+      const later = Date.now() + 60_000
+      yield* queue.scheduleHere(jobId, new Date(later), "new")
+      yield* queue.scheduleHere(jobId, new Date(), "any")
+      yield* eventually(() => calls.length > 0)
+      yield* queueEmpties(queue)
+      yield* pastTheFallback
+      expect(calls.map((c) => c.isHere)).toEqual([true])
+      expect(calls[0]!.at).toBeLessThan(later)
     }).pipe(Effect.scoped), { timeout: 30_000 })
 
   it.live("an instance that runs no jobs (AST_ROLE=api) leaves it to the shared queue: a worker elsewhere runs it", () =>
@@ -90,7 +106,7 @@ describe.skipIf(skipServices)("JobQueue.scheduleHere on Redis (BullMQ)", () => {
       const calls: Array<Call> = []
       yield* recording(worker, calls)
       const jobId = crypto.randomUUID()
-      yield* api.scheduleHere(jobId, new Date(Date.now() + 200), false)
+      yield* api.scheduleHere(jobId, new Date(Date.now() + 200), "new")
       yield* eventually(() => calls.length > 0)
       yield* queueEmpties(worker)
       expect(calls.map((c) => ({ jobId: c.jobId, isHere: c.isHere }))).toEqual([{ jobId, isHere: false }])
@@ -107,7 +123,7 @@ describe.skipIf(skipServices)("JobQueue.scheduleHere on Redis (BullMQ)", () => {
       const calls: Array<Call> = []
       yield* recording(other, calls)
       const jobId = crypto.randomUUID()
-      yield* gone.scheduleHere(jobId, new Date(Date.now() + 300), false)
+      yield* gone.scheduleHere(jobId, new Date(Date.now() + 300), "new")
       yield* Scope.close(goneScope, Exit.void)
       yield* eventually(() => calls.length > 0)
       yield* queueEmpties(other)
@@ -145,7 +161,7 @@ describe.skipIf(skipServices)("JobQueue.scheduleHere on Redis (BullMQ)", () => {
           Effect.zipRight(Deferred.succeed(finished, undefined)),
           Effect.as<JobOutcome>({ _tag: "Done" })
         )).pipe(Scope.extend(scope))
-      yield* queue.scheduleHere(crypto.randomUUID(), new Date(), false)
+      yield* queue.scheduleHere(crypto.randomUUID(), new Date(), "new")
       yield* Deferred.await(started)
       const stopping = yield* Effect.fork(Scope.close(scope, Exit.void))
       yield* Effect.sleep(Duration.millis(300))

@@ -77,7 +77,7 @@ export const makeJobQueueMemory = (options: { readonly concurrency: number; read
     const service: JobQueue["Type"] = {
       schedule: (executionId, at) => schedule(executionId, at),
       // This queue is this instance's own timer already: nothing to run ahead of.
-      scheduleHere: (executionId, at, isLater) => (isLater ? Effect.void : schedule(executionId, at)),
+      scheduleHere: (executionId, at, timing) => (timing === "later" ? Effect.void : schedule(executionId, at)),
       setSchedule: (scheduleId, spec) =>
         spec === undefined
           ? FiberMap.remove(schedules, scheduleId)

@@ -62,11 +62,12 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
       promoting.clear()
     }))
 
-    /** Makes sure the job exists and is due at `at` or sooner (a sooner time moves it). */
-    const ensureDue = async (jobId: string, at: number) => {
+    /** Makes sure the job exists and is due at `at` or sooner (a sooner time moves it); `isNew`: it does not exist yet. */
+    const ensureDue = async (jobId: string, at: number, isNew = false) => {
       const delay = Math.max(0, at - Date.now())
-      const job = await queue.getJob(jobId)
+      const job = isNew ? undefined : await queue.getJob(jobId)
       if (job === undefined || job === null) {
+        // (Had it existed after all, BullMQ would leave it as it is: one job per id.)
         await queue.add("burst", { executionId: jobId }, { jobId, delay, removeOnComplete: true, removeOnFail: { age: 24 * 3600 } })
         return true
       }
@@ -78,9 +79,9 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
       return false
     }
 
-    const schedule = (executionId: string, at: Date) =>
+    const schedule = (executionId: string, at: Date, isNew = false) =>
       redisCall("schedule a burst", async () => {
-        if (await ensureDue(executionId, at.getTime())) promoteWhenDue(executionId, at.getTime())
+        if (await ensureDue(executionId, at.getTime(), isNew)) promoteWhenDue(executionId, at.getTime())
       })
 
     /**
@@ -124,11 +125,15 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
     }
 
     const service: JobQueue["Type"] = {
-      schedule,
-      scheduleHere: (jobId, at, isLater) => {
-        if (here === undefined) return isLater ? Effect.void : schedule(jobId, at)
+      schedule: (executionId, at) => schedule(executionId, at),
+      scheduleHere: (jobId, at, timing) => {
+        if (timing === "later") {
+          armHere(jobId, at.getTime(), false)
+          return Effect.void
+        }
+        if (here === undefined) return schedule(jobId, at, timing === "new")
         armHere(jobId, at.getTime(), false)
-        return isLater ? Effect.void : redisCall("schedule a burst", () => ensureDue(jobId, at.getTime() + HERE_FALLBACK_MS))
+        return redisCall("schedule a burst", () => ensureDue(jobId, at.getTime() + HERE_FALLBACK_MS, timing === "new"))
       },
       setSchedule: (scheduleId, spec) =>
         redisCall("set a schedule", async () => {
