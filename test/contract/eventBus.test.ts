@@ -45,6 +45,19 @@ for (const adapter of adapters) {
           expect(resumed[0]?.event).toEqual(node("c", "started"))
         }))
 
+      it.effect("many executions publishing at once: each one's events all arrive, numbered in the order they were published", () =>
+        Effect.gen(function* () {
+          const bus = yield* EventBus
+          const ids = Array.from({ length: 40 }, () => crypto.randomUUID())
+          const published = (id: string) => [...Array.from({ length: 25 }, (_, n) => node(`n${n}`, n % 2 === 0 ? "started" : "completed")), end(id)]
+          yield* Effect.forEach(ids, (id) => Effect.forEach(published(id), (event) => bus.publish(id, event), { discard: true }), { concurrency: "unbounded", discard: true })
+          for (const id of ids) {
+            const delivered = Chunk.toReadonlyArray(yield* Stream.runCollect(bus.subscribe(id)))
+            expect(delivered.map((d) => d.seq)).toEqual(published(id).map((_, n) => n + 1))
+            expect(delivered.map((d) => d.event)).toEqual(published(id))
+          }
+        }))
+
       it.effect("executions are separate streams", () =>
         Effect.gen(function* () {
           const bus = yield* EventBus

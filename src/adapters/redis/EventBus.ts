@@ -11,23 +11,48 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 return seq`
 
+/** A pipeline with the append script defined on its connection (`defineCommand`). */
+type AppendingPipeline = { readonly astAppendEvent: (stream: string, seq: string, json: string, ttlSeconds: string) => unknown }
+
+/** Events waiting to be written at most (Redis down for long): beyond it the oldest are dropped. */
+const MAX_PENDING = 10_000
+
 /**
  * Live events on Redis streams (one per execution, kept for `ttlSeconds`), so any instance serves the
  * events of an execution another instance runs: a subscriber reads everything after its `Last-Event-ID`,
  * then blocks for more until the execution ends.
+ *
+ * Publishing does not wait for Redis: events join one line per instance, written in order by one writer,
+ * all that queued up meanwhile in one pipelined write (the execution goes on; an event of one execution
+ * is never overtaken by a later one of the same execution). At shutdown the line is written out first.
  */
 export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast", ttlSeconds = 3600) =>
   Effect.gen(function* () {
     const redis = yield* redisConnection(url)
+    redis.defineCommand("astAppendEvent", { numberOfKeys: 2, lua: appendScript })
     const keys = (executionId: string) => [`${prefix}:events:${executionId}`, `${prefix}:events:${executionId}:seq`] as const
+    const pending: Array<readonly [executionId: string, json: string]> = []
+    let writing: Promise<void> | undefined
+    const writeOut = async () => {
+      while (pending.length > 0) {
+        const batch = pending.splice(0, pending.length)
+        const pipeline = redis.pipeline()
+        for (const [executionId, json] of batch) {
+          ;(pipeline as unknown as AppendingPipeline).astAppendEvent(...keys(executionId), json, String(ttlSeconds))
+        }
+        // Live events are best effort: a Redis hiccup never fails the execution (its steps are in PostgreSQL).
+        await pipeline.exec().catch(() => undefined)
+      }
+      writing = undefined
+    }
+    yield* Effect.addFinalizer(() => Effect.promise(() => writing ?? Promise.resolve()).pipe(Effect.timeout("2 seconds"), Effect.ignore))
     const service: EventBus["Type"] = {
       publish: (executionId, event) =>
-        Effect.tryPromise(() => redis.eval(appendScript, 2, ...keys(executionId), JSON.stringify(event), String(ttlSeconds))).pipe(
-          Effect.timeout("2 seconds"),
-          // Live events are best effort: a Redis hiccup never fails the execution (its steps are in PostgreSQL).
-          Effect.catchAll((e) => Effect.logDebug(`event not published: ${String(e)}`)),
-          Effect.asVoid
-        ),
+        Effect.sync(() => {
+          pending.push([executionId, JSON.stringify(event)])
+          if (pending.length > MAX_PENDING) pending.splice(0, pending.length - MAX_PENDING)
+          writing ??= writeOut()
+        }),
       subscribe: (executionId, afterSeq = 0) =>
         Stream.unwrapScoped(
           Effect.gen(function* () {
