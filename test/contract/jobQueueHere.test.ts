@@ -98,6 +98,37 @@ describe.skipIf(skipServices)("JobQueue.scheduleHere on Redis (BullMQ)", () => {
       expect(calls[0]!.at).toBeLessThan(later)
     }).pipe(Effect.scoped), { timeout: 30_000 })
 
+  it.live("timed again while it runs here: never two runs at once here (one lease owner); it runs again after", () =>
+    Effect.gen(function* () {
+      const queue = yield* instance(freshPrefix())
+      const calls: Array<Call> = []
+      const release = yield* Deferred.make<void>()
+      let active = 0
+      let mostAtOnce = 0
+      yield* recording(queue, calls, () =>
+        Effect.sync(() => {
+          active++
+          mostAtOnce = Math.max(mostAtOnce, active)
+        }).pipe(
+          Effect.zipRight(Deferred.await(release)),
+          Effect.ensuring(Effect.sync(() => void active--)),
+          Effect.as<JobOutcome>({ _tag: "Done" })
+        ))
+      const jobId = crypto.randomUUID()
+      yield* queue.scheduleHere(jobId, new Date(), "new")
+      yield* eventually(() => calls.length === 1)
+      yield* queue.scheduleHere(jobId, new Date(), "any")
+      yield* queue.scheduleHere(jobId, new Date(), "any")
+      yield* Effect.sleep(Duration.millis(300))
+      expect(calls.length).toBe(1)
+      yield* Deferred.succeed(release, undefined)
+      yield* eventually(() => calls.length === 2)
+      yield* queueEmpties(queue)
+      yield* pastTheFallback
+      expect(calls.map((c) => c.isHere)).toEqual([true, true])
+      expect(mostAtOnce).toBe(1)
+    }).pipe(Effect.scoped), { timeout: 30_000 })
+
   it.live("an instance that runs no jobs (AST_ROLE=api) leaves it to the shared queue: a worker elsewhere runs it", () =>
     Effect.gen(function* () {
       const prefix = freshPrefix()

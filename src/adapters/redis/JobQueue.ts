@@ -73,8 +73,11 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
       }
       const dueAt = job.timestamp + (job.delay ?? 0)
       if (dueAt > at && (await job.isDelayed())) {
-        await job.changeDelay(delay)
-        return true
+        // Gone meanwhile (run and removed): nothing left to move.
+        return job.changeDelay(delay).then(() => true, (e: unknown) => {
+          if (e instanceof Error && e.message.startsWith("Missing key")) return false
+          throw e
+        })
       }
       return false
     }
@@ -96,8 +99,15 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
     let here: { readonly handlers: JobHandlers; readonly runtime: Runtime.Runtime<never> } | undefined
     const hereTimers = new Map<string, ReturnType<typeof setTimeout>>()
     const hereRuns = new Set<Fiber.RuntimeFiber<void>>()
+    /**
+     * Jobs running here now, and whether to run again once done: never two runs of one job here at once
+     * (they would hold the same lease owner, and a burst's owner may claim it again).
+     */
+    const hereActive = new Map<string, boolean>()
     const runHere = (jobId: string, armedAt: number, isChasing: boolean) => {
       if (here === undefined) return
+      if (hereActive.has(jobId)) return void hereActive.set(jobId, true)
+      hereActive.set(jobId, false)
       const fiber = Runtime.runFork(here.runtime)(
         here.handlers.job(jobId, true).pipe(
           Effect.flatMap((outcome) => {
@@ -111,7 +121,12 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
         )
       )
       hereRuns.add(fiber)
-      fiber.addObserver(() => hereRuns.delete(fiber))
+      fiber.addObserver(() => {
+        hereRuns.delete(fiber)
+        const isAgain = hereActive.get(jobId) === true
+        hereActive.delete(jobId)
+        if (isAgain) runHere(jobId, Date.now(), isChasing)
+      })
     }
     const armHere = (jobId: string, at: number, isChasing: boolean) => {
       if (here === undefined) return
@@ -132,8 +147,11 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
           return Effect.void
         }
         if (here === undefined) return schedule(jobId, at, timing === "new")
-        armHere(jobId, at.getTime(), false)
-        return redisCall("schedule a burst", () => ensureDue(jobId, at.getTime() + HERE_FALLBACK_MS, timing === "new"))
+        // The shared job first, then this instance's timer (also if Redis failed): a run here that ends
+        // at once removes the job, which must not be looked for after that.
+        return redisCall("schedule a burst", () => ensureDue(jobId, at.getTime() + HERE_FALLBACK_MS, timing === "new")).pipe(
+          Effect.ensuring(Effect.sync(() => armHere(jobId, at.getTime(), false)))
+        )
       },
       setSchedule: (scheduleId, spec) =>
         redisCall("set a schedule", async () => {
