@@ -50,53 +50,50 @@ const queueEmpties = (queue: JobQueue["Type"]) =>
 /** Long enough for the shared job's fallback to have come, had it still been there. */
 const pastTheFallback = Effect.sleep(Duration.millis(HERE_FALLBACK_MS + 700))
 
+/**
+ * One instance with a recording worker: `schedule` times a job (returning the time it must not run
+ * before, or a time it must run before when `isBefore`); the job must then run here exactly once, with
+ * the shared job removed and not run after its fallback time.
+ */
+const runsOnceHere = (schedule: (queue: JobQueue["Type"], jobId: string) => Effect.Effect<{ readonly at: number; readonly isBefore?: boolean }, unknown>) =>
+  Effect.gen(function* () {
+    const queue = yield* instance(freshPrefix())
+    const calls: Array<Call> = []
+    yield* recording(queue, calls)
+    const jobId = crypto.randomUUID()
+    const { at, isBefore } = yield* schedule(queue, jobId)
+    yield* eventually(() => calls.length > 0)
+    yield* queueEmpties(queue)
+    yield* pastTheFallback
+    expect(calls.map((c) => ({ jobId: c.jobId, isHere: c.isHere }))).toEqual([{ jobId, isHere: true }])
+    if (isBefore === true) expect(calls[0]!.at).toBeLessThan(at)
+    else expect(calls[0]!.at).toBeGreaterThanOrEqual(at)
+  }).pipe(Effect.scoped)
+
 describe.skipIf(skipServices)("JobQueue.scheduleHere on Redis (BullMQ)", () => {
   it.live("the instance that timed a job runs it itself when it is due, once; the shared job is then removed", () =>
-    Effect.gen(function* () {
-      const queue = yield* instance(freshPrefix())
-      const calls: Array<Call> = []
-      yield* recording(queue, calls)
-      const jobId = crypto.randomUUID()
+    runsOnceHere((queue, jobId) => {
       const at = Date.now() + 300
-      yield* queue.scheduleHere(jobId, new Date(at), "new")
-      yield* eventually(() => calls.length > 0)
-      yield* queueEmpties(queue)
-      yield* pastTheFallback
-      expect(calls.map((c) => ({ jobId: c.jobId, isHere: c.isHere }))).toEqual([{ jobId, isHere: true }])
-      expect(calls[0]!.at).toBeGreaterThanOrEqual(at)
-    }).pipe(Effect.scoped), { timeout: 30_000 })
+      return Effect.as(queue.scheduleHere(jobId, new Date(at), "new"), { at })
+    }), { timeout: 30_000 })
 
   it.live("timed again for later (another message), it runs once, not before the later time", () =>
-    Effect.gen(function* () {
-      const queue = yield* instance(freshPrefix())
-      const calls: Array<Call> = []
-      yield* recording(queue, calls)
-      const jobId = crypto.randomUUID()
-      yield* queue.scheduleHere(jobId, new Date(Date.now() + 200), "new")
+    runsOnceHere((queue, jobId) => {
       const later = Date.now() + 700
-      yield* queue.scheduleHere(jobId, new Date(later), "later")
-      yield* eventually(() => calls.length > 0)
-      yield* queueEmpties(queue)
-      yield* pastTheFallback
-      expect(calls.map((c) => c.isHere)).toEqual([true])
-      expect(calls[0]!.at).toBeGreaterThanOrEqual(later)
-    }).pipe(Effect.scoped), { timeout: 30_000 })
+      return queue.scheduleHere(jobId, new Date(Date.now() + 200), "new").pipe(
+        Effect.zipRight(queue.scheduleHere(jobId, new Date(later), "later")),
+        Effect.as({ at: later })
+      )
+    }), { timeout: 30_000 })
 
   it.live("timed again for sooner (a burst that filled up, the next burst of a thread), it runs once, then", () =>
-    Effect.gen(function* () {
-      const queue = yield* instance(freshPrefix())
-      const calls: Array<Call> = []
-      yield* recording(queue, calls)
-      const jobId = crypto.randomUUID()
+    runsOnceHere((queue, jobId) => {
       const later = Date.now() + 60_000
-      yield* queue.scheduleHere(jobId, new Date(later), "new")
-      yield* queue.scheduleHere(jobId, new Date(), "any")
-      yield* eventually(() => calls.length > 0)
-      yield* queueEmpties(queue)
-      yield* pastTheFallback
-      expect(calls.map((c) => c.isHere)).toEqual([true])
-      expect(calls[0]!.at).toBeLessThan(later)
-    }).pipe(Effect.scoped), { timeout: 30_000 })
+      return queue.scheduleHere(jobId, new Date(later), "new").pipe(
+        Effect.zipRight(queue.scheduleHere(jobId, new Date(), "any")),
+        Effect.as({ at: later, isBefore: true })
+      )
+    }), { timeout: 30_000 })
 
   it.live("timed again while it runs here: never two runs at once here (one lease owner); it runs again after", () =>
     Effect.gen(function* () {

@@ -141,18 +141,15 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
 
     const service: JobQueue["Type"] = {
       schedule: (executionId, at) => schedule(executionId, at),
-      scheduleHere: (jobId, at, timing) => {
-        if (timing === "later") {
-          armHere(jobId, at.getTime(), false)
-          return Effect.void
-        }
+      scheduleHere: (jobId, at, timing) => Effect.suspend(() => {
+        if (timing === "later") return Effect.sync(() => armHere(jobId, at.getTime(), false))
         if (here === undefined) return schedule(jobId, at, timing === "new")
         // The shared job first, then this instance's timer (also if Redis failed): a run here that ends
         // at once removes the job, which must not be looked for after that.
         return redisCall("schedule a burst", () => ensureDue(jobId, at.getTime() + HERE_FALLBACK_MS, timing === "new")).pipe(
           Effect.ensuring(Effect.sync(() => armHere(jobId, at.getTime(), false)))
         )
-      },
+      }),
       setSchedule: (scheduleId, spec) =>
         redisCall("set a schedule", async () => {
           if (spec === undefined) await queue.removeJobScheduler(scheduleId)
