@@ -52,7 +52,7 @@ export const acceptTrigger = Effect.fn("Accumulate.accept")(function* (organizat
 })
 
 export interface WorkerOptions {
-  /** Who holds a lease (one id per instance). */
+  /** Who holds a lease: this instance's id (each run of a burst adds a number of its own, so no two runs share a lease). */
   readonly owner: string
   /** How long a lease lasts without renewal; a crashed holder's bursts are taken over after it. */
   readonly leaseMs: number
@@ -92,13 +92,17 @@ const accumulatorStep = (burst: ClosedBurst, aggregatedInput: string, runAt: num
  * execution slot is free, renewing the lease meanwhile, and releases it. Anything not yet possible comes
  * back later; a dependency that is down hands the burst back.
  */
+/** Runs of `processBurst` in this process so far (each run's lease owner is unique). */
+let burstRuns = 0
+
 export const processBurst = (options: WorkerOptions) => (executionId: string, isHere = false) =>
   Effect.gen(function* () {
     const bursts = yield* Bursts
     const now = yield* Clock.currentTimeMillis
-    // The same burst may be taken by the queue's job and by this instance's own timer at once: as two
-    // lease owners, only one of them claims it (the same owner could claim it again).
-    const owner = isHere ? `${options.owner}:here` : options.owner
+    // A lease owner of its own for every run: one burst may be taken at once by the queue's job and by
+    // this instance's own timer, or by a job the queue hands out again while its first run goes on (a
+    // stalled lock); only one of them claims it (an owner may claim its own running burst again).
+    const owner = `${options.owner}:${isHere ? "here" : "queue"}:${++burstRuns}`
     const retryIn = (ms: number): JobOutcome => ({ _tag: "RetryAt", at: new Date(now + ms) })
     const claim = yield* bursts.take(executionId, owner, options.leaseMs, new Date(now))
     if (claim._tag === "NotDue") return { _tag: "RetryAt", at: claim.flushAt, isNotDueYet: true } satisfies JobOutcome

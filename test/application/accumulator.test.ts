@@ -6,7 +6,7 @@ import { WebhookSenderFetch } from "../../src/adapters/outbound/WebhookSender.ts
 import { makeJobQueueMemory } from "../../src/adapters/memory/JobQueue.ts"
 import { MemoryRepositories } from "../../src/adapters/memory/Repositories.ts"
 import { makeMemoryWorld } from "../../src/adapters/memory/World.ts"
-import { acceptTrigger, sweepOverdue, workQueue } from "../../src/application/Accumulate.ts"
+import { acceptTrigger, processBurst, sweepOverdue, workQueue } from "../../src/application/Accumulate.ts"
 import { ExecutionSlots } from "../../src/application/ExecutionSlots.ts"
 import { scheduleMaintenance } from "../../src/application/Maintenance.ts"
 import { Checkpointer } from "../../src/adapters/langgraph/Checkpointer.ts"
@@ -320,6 +320,31 @@ describe("accumulator (§5.1) on the in-process twin", () => {
       const execution = yield* executionOf(answer.executionId)
       expect(execution.status).toBe("completed")
       expect(accumulatorStep(execution).output.latenessMs).toBe(1000)
+    }).pipe(Effect.scoped, Effect.provide(TestService()), Effect.provide(WebhookSenderFetch)))
+
+  it.effect("one burst taken twice at once by one instance (a job handed out again while it runs, or its own timer): it runs once", () =>
+    Effect.gen(function* () {
+      const workflow = yield* accumulating(typing, 3)
+      const answer = yield* say(workflow.id, "oi")
+      yield* clockAt(5 * second)
+      const options = { owner: "worker-1", leaseMs: 30_000, callbacks: noCallbacks, maintenance: { executionRetentionDays: 30 } }
+      const first = yield* Effect.fork(processBurst(options)(answer.executionId))
+      // The first run holds the burst (its execution waits in the delay node) while the second takes it.
+      yield* Effect.yieldNow().pipe(
+        Effect.zipRight(executionOf(answer.executionId)),
+        Effect.filterOrFail((e) => e.status === "running", () => "not running yet"),
+        Effect.retry({ times: 10_000 })
+      )
+      const again = yield* processBurst(options)(answer.executionId, false)
+      const here = yield* processBurst(options)(answer.executionId, true)
+      expect(again._tag).toBe("RetryAt")
+      expect(here._tag).toBe("RetryAt")
+      yield* clockAt(9 * second)
+      expect(yield* Fiber.join(first)).toEqual({ _tag: "Done" })
+      const execution = yield* executionOf(answer.executionId)
+      expect(execution.status).toBe("completed")
+      expect(graphSteps(execution).filter((s) => s.nodeId === "collect")).toHaveLength(1)
+      expect(yield* processBurst(options)(answer.executionId)).toEqual({ _tag: "Done" })
     }).pipe(Effect.scoped, Effect.provide(TestService()), Effect.provide(WebhookSenderFetch)))
 
   it.effect("a running execution that renews its lease is never overdue for the sweeper", () =>
