@@ -86,15 +86,15 @@ const accumulatorStep = (burst: ClosedBurst, aggregatedInput: string, runAt: num
   finishedAt: burst.closedAt.toISOString()
 })
 
+/** Runs of `processBurst` in this process so far (each run's lease owner is unique). */
+let burstRuns = 0
+
 /**
  * One job of the queue: closes the burst when its window has ended (the flush: a later message starts
  * the thread's next burst), claims it (one holder per thread, in order), runs its execution once an
  * execution slot is free, renewing the lease meanwhile, and releases it. Anything not yet possible comes
  * back later; a dependency that is down hands the burst back.
  */
-/** Runs of `processBurst` in this process so far (each run's lease owner is unique). */
-let burstRuns = 0
-
 export const processBurst = (options: WorkerOptions) => (executionId: string, isHere = false) =>
   Effect.gen(function* () {
     const bursts = yield* Bursts

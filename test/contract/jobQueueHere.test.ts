@@ -95,7 +95,7 @@ describe.skipIf(skipServices)("JobQueue.scheduleHere on Redis (BullMQ)", () => {
       )
     }), { timeout: 30_000 })
 
-  it.live("timed again while it runs here: never two runs at once here (one lease owner); it runs again after", () =>
+  it.live("timed again while it runs here: one run at a time here, and it runs again after", () =>
     Effect.gen(function* () {
       const queue = yield* instance(freshPrefix())
       const calls: Array<Call> = []

@@ -100,8 +100,8 @@ export const makeJobQueueRedis = (options: JobQueueRedisOptions) =>
     const hereTimers = new Map<string, ReturnType<typeof setTimeout>>()
     const hereRuns = new Set<Fiber.RuntimeFiber<void>>()
     /**
-     * Jobs running here now, and whether to run again once done: never two runs of one job here at once
-     * (they would hold the same lease owner, and a burst's owner may claim it again).
+     * Jobs running here now, and whether to run again once done: one run of a job here at a time (a
+     * second could only find it taken, a wasted round trip), and a time set meanwhile is not lost.
      */
     const hereActive = new Map<string, boolean>()
     const runHere = (jobId: string, armedAt: number, isChasing: boolean) => {
