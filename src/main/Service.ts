@@ -105,7 +105,8 @@ export interface ServiceOptions {
   readonly role?: Role
   /**
    * Back-pressure also from this process's event loop (ExecutionSlots: triggers wait while it is over
-   * 85 % busy). `npm start` sets it; a test running the service inside its own busy process does not.
+   * 85 % busy or its timers fire more than 20 ms late, eventLoopLoad.ts). `npm start` sets it; a test
+   * running the service inside its own busy process does not.
    */
   readonly watchEventLoop?: boolean
 }
