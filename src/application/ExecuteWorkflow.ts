@@ -3,6 +3,7 @@ import type { ExecutionError, ExecutionStatus } from "../domain/Execution.ts"
 import type { Graph } from "../domain/Graph.ts"
 import { publicContext, type RunRequest, withAggregatedInput } from "../domain/RunRequest.ts"
 import { effectiveAccumulator, type Trigger } from "../domain/Workflow.ts"
+import { planOf } from "../interpreter/plan.ts"
 import { runGraph, type RunOptions } from "../interpreter/runGraph.ts"
 import type { GraphPorts } from "../interpreter/nodes/index.ts"
 import { AgentModel } from "../ports/AgentModel.ts"
@@ -82,11 +83,11 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
     : executions.create(pendingExecution(workflow, request, executionId, "running"))
   // An agent with memory will read the thread's: that read starts now too, instead of after all this.
   if (usesAgentMemory(workflow.graph)) yield* Effect.flatMap(AgentModel, (model) => model.prefetch?.(key) ?? Effect.void)
-  const begin = Effect.all([
-    threads.touch(key),
-    recordRunning,
-    Effect.flatMap(Store, (s) => s.load({ organizationId: workflow.organizationId, workflowId: workflow.id, threadId: request.threadId }))
-  ], { concurrency: "unbounded" })
+  // A graph that cannot read stored values does not wait for them (one round trip fewer).
+  const loadStore = planOf(workflow.graph).readsStore
+    ? Effect.flatMap(Store, (s) => s.load({ organizationId: workflow.organizationId, workflowId: workflow.id, threadId: request.threadId }))
+    : Effect.succeed(noStoredValues)
+  const begin = Effect.all([threads.touch(key), recordRunning, loadStore], { concurrency: "unbounded" })
   const begun = options.begun
   const [thread, , store] = yield* (begun === undefined ? begin : begin.pipe(Effect.onExit((exit) => Deferred.done(begun, Exit.asVoid(exit)))))
   if (thread.status === "escalated") {
@@ -141,6 +142,8 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   })
   return { executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}) } satisfies ExecutionOutcome
 })
+
+const noStoredValues = { thread: {}, workflow: {} }
 
 /** Whether any agent of the graph keeps memory (`memory.enabled`, on by default). */
 const usesAgentMemory = (graph: Graph) => graph.nodes.some((node) => node.type === "agent" && node.config.memory?.enabled !== false)

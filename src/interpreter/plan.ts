@@ -8,6 +8,24 @@ export interface Plan {
   readonly incoming: ReadonlyMap<string, ReadonlyArray<number>>
   readonly outgoing: ReadonlyMap<string, ReadonlyArray<number>>
   readonly edges: ReadonlyArray<Edge>
+  /** Whether a node may read stored values (`store.*`): when none can, a run does not load them. */
+  readonly readsStore: boolean
+}
+
+/**
+ * JsonLogic that reads a path it computes, or the whole scope (`{"var": ""}`, `{"var": {...}}`, `val`,
+ * `exists`, `missing`): it could read `store` without naming it. Matched on the graph's JSON text, which
+ * `JSON.stringify` writes without spaces.
+ */
+const computedRead = /"(?:val|exists|missing|missing_some)":|"var":(?:""|null|\[\]|\[""|\[null|\{|\[\{|\[\[)/
+
+/**
+ * Conservative: any mention of `store` in the nodes (a `store` node, a `store.*` path, even a prompt
+ * that says "store") or any computed read counts, so a graph that might read the store always gets it.
+ */
+const mayReadStore = (nodes: ReadonlyArray<Node>): boolean => {
+  const text = JSON.stringify(nodes)
+  return text.includes("store") || computedRead.test(text)
 }
 
 const plans = new WeakMap<Graph, Plan>()
@@ -24,7 +42,7 @@ export const planOf = (graph: Graph): Plan => {
   })
   const trigger = graph.nodes.find((n) => n.type === "trigger")
   if (trigger === undefined) throw new Error("planOf: the graph was not validated (no trigger)")
-  const plan = { trigger, nodes, incoming, outgoing, edges: graph.edges }
+  const plan = { trigger, nodes, incoming, outgoing, edges: graph.edges, readsStore: mayReadStore(graph.nodes) }
   plans.set(graph, plan)
   return plan
 }
