@@ -3,6 +3,8 @@ import { Context, Duration, Effect, Stream } from "effect"
 import { EventBus } from "../../ports/EventBus.ts"
 
 const encoder = new TextEncoder()
+const done = encoder.encode("data: [DONE]\n\n")
+const heartbeat = encoder.encode(": heartbeat\n\n")
 
 /** How often a stream sends a `: heartbeat` comment, so proxies keep the connection open (15 s). */
 export class HeartbeatInterval extends Context.Reference<HeartbeatInterval>()("ast/HeartbeatInterval", {
@@ -22,15 +24,14 @@ export const eventStreamResponse = (
   Effect.map(Effect.zip(EventBus, HeartbeatInterval), ([bus, heartbeatEvery]) => {
     let isDone = false
     const events = bus.subscribe(executionId, afterSeq).pipe(
-      Stream.map((d) => `id: ${d.seq}\ndata: ${JSON.stringify(d.event)}\n\n`),
+      Stream.map((d) => encoder.encode(`id: ${d.seq}\ndata: ${JSON.stringify(d.event)}\n\n`)),
       Stream.concat(Stream.sync(() => {
         isDone = true
-        return "data: [DONE]\n\n"
+        return done
       }))
     )
-    const heartbeats = Stream.tick(heartbeatEvery).pipe(Stream.drop(1), Stream.as(": heartbeat\n\n"))
+    const heartbeats = Stream.tick(heartbeatEvery).pipe(Stream.drop(1), Stream.as(heartbeat))
     const body = Stream.merge(events, heartbeats, { haltStrategy: "left" }).pipe(
-      Stream.map((chunk) => encoder.encode(chunk)),
       Stream.ensuring(Effect.suspend(() => (isDone ? Effect.void : Effect.annotateLogs(onClientGone, { executionId }))))
     )
     return HttpServerResponse.stream(body, {

@@ -2,7 +2,7 @@ import { AIMessage, type AIMessageChunk, type BaseMessage, HumanMessage, SystemM
 import type { Runnable } from "@langchain/core/runnables"
 import { END, type LangGraphRunnableConfig, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph"
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint"
-import { Clock, Effect, Layer, Runtime, Schema } from "effect"
+import { Clock, Effect, Fiber, Layer, Runtime, Schema } from "effect"
 import { type AgentConfig, parseModel, toolNames, type ToolName } from "../../domain/Agent.ts"
 import { AgentFailed } from "../../domain/errors.ts"
 import { agentTurnDuration, observe, secondsSince } from "../../domain/metrics.ts"
@@ -73,6 +73,14 @@ type TurnGraph = ReturnType<typeof turnGraph>
 const runTurn = (turn: AgentTurn, bound: Runnable<Array<BaseMessage>, AIMessageChunk>, graph: TurnGraph, runtime: Runtime.Runtime<never>) =>
   (signal: AbortSignal) => {
     const run = <A>(effect: Effect.Effect<A>, signal: AbortSignal) => Runtime.runPromise(runtime, effect, { signal })
+    /**
+     * A token's event, published before the next chunk is read. The bus's publish completes at once (both
+     * adapters queue it), so it runs right here; only a publish that suspends would be waited for.
+     */
+    const publish = (event: Effect.Effect<void>): Promise<void> | undefined => {
+      const fiber = Runtime.runFork(runtime)(event)
+      return fiber.unsafePoll() === null ? Runtime.runPromise(runtime, Fiber.join(fiber)) : undefined
+    }
     const { config } = turn
     const { provider, name } = parseModel(config.model)
     const memory = config.memory ?? defaultMemory
@@ -93,7 +101,7 @@ const runTurn = (turn: AgentTurn, bound: Runnable<Array<BaseMessage>, AIMessageC
         for await (const chunk of await bound.stream([...messages], { signal })) {
           const text = chunk.text
           if (timeToFirstTokenMs === undefined && (text !== "" || (chunk.tool_call_chunks?.length ?? 0) > 0)) timeToFirstTokenMs = performance.now() - startedMs
-          if (text !== "") await run(turn.onToken(text), signal)
+          if (text !== "") await publish(turn.onToken(text))
           answer = answer === undefined ? chunk : answer.concat(chunk)
         }
         if (answer === undefined) throw new Error("the model answered nothing")
