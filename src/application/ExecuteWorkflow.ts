@@ -11,7 +11,7 @@ import { Callbacks } from "../ports/Callbacks.ts"
 import { EventBus } from "../ports/EventBus.ts"
 import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
 import { Store } from "../ports/Store.ts"
-import { ThreadRepo } from "../ports/ThreadRepo.ts"
+import type { Thread } from "../domain/Thread.ts"
 import type { Unavailable } from "../domain/errors.ts"
 import { countOne, executionDuration, executions as executionsEnded, observe, secondsSince } from "../domain/metrics.ts"
 
@@ -61,7 +61,6 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   } = {}
 ): Effect.fn.Return<ExecutionOutcome, Unavailable, GraphPorts> {
   const executions = yield* ExecutionRepo
-  const threads = yield* ThreadRepo
   const bus = yield* EventBus
   const executionId = options.executionId ?? crypto.randomUUID()
   const separator = effectiveAccumulator(workflow)?.separator
@@ -76,20 +75,21 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
     Effect.flatMap(secondsSince(startedNanos), (seconds) =>
       Effect.zipRight(countOne(executionsEnded, { status }), observe(executionDuration, { status }, seconds)))
 
-  // The bookkeeping before the graph, at once (one round trip's wait, not three): the execution
-  // recorded running, the thread touched, the stored values read.
-  const recordRunning = options.recorded === "pending"
-    ? executions.setStatus(ref, "running")
-    : executions.create(pendingExecution(workflow, request, executionId, "running"))
+  // The bookkeeping before the graph, at once: the execution recorded running and the thread touched
+  // (one write), the stored values read if the graph may read them.
+  const start = options.recorded === "pending"
+    ? { pending: ref, threadId: request.threadId }
+    : { execution: pendingExecution(workflow, request, executionId) }
   // An agent with memory will read the thread's: that read starts now too, instead of after all this.
   if (usesAgentMemory(workflow.graph)) yield* Effect.flatMap(AgentModel, (model) => model.prefetch?.(key) ?? Effect.void)
-  // A graph that cannot read stored values does not wait for them (one round trip fewer).
-  const loadStore = planOf(workflow.graph).readsStore
-    ? Effect.flatMap(Store, (s) => s.load({ organizationId: workflow.organizationId, workflowId: workflow.id, threadId: request.threadId }))
-    : Effect.succeed(noStoredValues)
-  const begin = Effect.all([threads.touch(key), recordRunning, loadStore], { concurrency: "unbounded" })
+  const begin = planOf(workflow.graph).readsStore
+    ? Effect.all([
+      executions.begin(start),
+      Effect.flatMap(Store, (s) => s.load({ organizationId: workflow.organizationId, workflowId: workflow.id, threadId: request.threadId }))
+    ], { concurrency: "unbounded" })
+    : Effect.map(executions.begin(start), (thread): [Thread, StoredValues] => [thread, noStoredValues])
   const begun = options.begun
-  const [thread, , store] = yield* (begun === undefined ? begin : begin.pipe(Effect.onExit((exit) => Deferred.done(begun, Exit.asVoid(exit)))))
+  const [thread, store] = yield* (begun === undefined ? begin : begin.pipe(Effect.onExit((exit) => Deferred.done(begun, Exit.asVoid(exit)))))
   if (thread.status === "escalated") {
     yield* executions.setStatus(ref, "skipped", { output: { reason: "thread is escalated to a human" }, steps: options.precedingSteps ?? [] })
     yield* bus.publish(executionId, { type: "execution", executionId, status: "skipped" })
@@ -143,7 +143,9 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   return { executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}) } satisfies ExecutionOutcome
 })
 
-const noStoredValues = { thread: {}, workflow: {} }
+type StoredValues = { readonly thread: Record<string, unknown>; readonly workflow: Record<string, unknown> }
+
+const noStoredValues: StoredValues = { thread: {}, workflow: {} }
 
 /** Whether any agent of the graph keeps memory (`memory.enabled`, on by default). */
 const usesAgentMemory = (graph: Graph) => graph.nodes.some((node) => node.type === "agent" && node.config.memory?.enabled !== false)

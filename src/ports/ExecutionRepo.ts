@@ -1,6 +1,7 @@
 import { Context, type Effect, type Option } from "effect"
 import type { Unavailable } from "../domain/errors.ts"
 import type { Execution, ExecutionError, ExecutionStatus, Step } from "../domain/Execution.ts"
+import type { Thread } from "../domain/Thread.ts"
 
 export type ExecutionSummary = Omit<Execution, "steps" | "input" | "output">
 
@@ -20,6 +21,11 @@ export interface NewExecution {
   readonly input: unknown
 }
 
+/** How a run starts: its execution recorded now, or moved on from `pending` (where `/trigger` recorded it). */
+export type ExecutionStart =
+  | { readonly execution: Omit<NewExecution, "status"> }
+  | { readonly pending: ExecutionRef; readonly threadId: string }
+
 export interface ExecutionQuery {
   readonly organizationId: string
   readonly workflowId?: string
@@ -33,6 +39,12 @@ export interface ExecutionQuery {
 export class ExecutionRepo extends Context.Tag("ast/ExecutionRepo")<ExecutionRepo, {
   /** Records a new execution. */
   readonly create: (execution: NewExecution) => Effect.Effect<void, Unavailable>
+  /**
+   * Starts a run in one atomic write: its execution recorded `running` (created, or moved on from
+   * `pending`) and its thread touched (created if new, last activity now). Answers the thread as it is
+   * now: an escalated one runs no graph.
+   */
+  readonly begin: (start: ExecutionStart) => Effect.Effect<Thread, Unavailable>
   /**
    * Moves an execution to a new status; a final status also records its output or error and
    * `finishedAt`. `steps` are recorded in the same write, as `recordSteps` would.

@@ -1,6 +1,7 @@
 import { expect } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { ExecutionRepo, type NewExecution } from "../../src/ports/ExecutionRepo.ts"
+import { ThreadRepo } from "../../src/ports/ThreadRepo.ts"
 import { type ContractIt, freshOrg, stepFor, uuid } from "./fixtures.ts"
 
 const newExecution = (organizationId: string, overrides: Partial<NewExecution> = {}): NewExecution => ({
@@ -25,6 +26,48 @@ const createdExecution = Effect.gen(function* () {
 
 /** What every ExecutionRepo must do. */
 export const executionRepoContract = (it: ContractIt) => {
+  it.effect("begin records a new execution running and creates its thread, in one call", () =>
+    Effect.gen(function* () {
+      const repo = yield* ExecutionRepo
+      const threads = yield* ThreadRepo
+      const org = freshOrg()
+      const { status: _, ...e } = newExecution(org, { threadId: "5511000000001" })
+      const thread = yield* repo.begin({ execution: e })
+      expect(thread).toMatchObject({ organizationId: org, threadId: "5511000000001", status: "active" })
+      expect(Option.getOrThrow(yield* repo.get(org, e.id))).toMatchObject({ id: e.id, status: "running", input: e.input, threadId: "5511000000001" })
+      expect(Option.getOrThrow(yield* threads.get({ organizationId: org, threadId: "5511000000001" })).status).toBe("active")
+    }))
+
+  it.effect("begin answers the thread as it is: an escalated thread stays escalated, its activity moves on", () =>
+    Effect.gen(function* () {
+      const repo = yield* ExecutionRepo
+      const threads = yield* ThreadRepo
+      const org = freshOrg()
+      const key = { organizationId: org, threadId: "5511000000002" }
+      yield* threads.touch(key, { name: "Ana" })
+      yield* threads.setStatus(key, "escalated")
+      const before = Option.getOrThrow(yield* threads.get(key))
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+      const { status: _, ...e } = newExecution(org, { threadId: key.threadId })
+      const thread = yield* repo.begin({ execution: e })
+      expect(thread).toMatchObject({ status: "escalated", metadata: { name: "Ana" } })
+      expect(Date.parse(thread.lastActivityAt)).toBeGreaterThan(Date.parse(before.lastActivityAt))
+      expect(Option.getOrThrow(yield* repo.get(org, e.id)).status).toBe("running")
+    }))
+
+  it.effect("begin moves a pending execution to running, only within its organization", () =>
+    Effect.gen(function* () {
+      const repo = yield* ExecutionRepo
+      const org = freshOrg()
+      const e = newExecution(org, { status: "pending" })
+      yield* repo.create(e)
+      yield* repo.begin({ pending: { organizationId: freshOrg(), executionId: e.id }, threadId: e.threadId })
+      expect(Option.getOrThrow(yield* repo.get(org, e.id)).status).toBe("pending")
+      const thread = yield* repo.begin({ pending: { organizationId: org, executionId: e.id }, threadId: e.threadId })
+      expect(thread).toMatchObject({ organizationId: org, threadId: e.threadId, status: "active" })
+      expect(Option.getOrThrow(yield* repo.get(org, e.id))).toMatchObject({ status: "running", input: e.input })
+    }))
+
   it.effect("records an execution, its steps (upserted by step id, in first-recorded order) and its outcome", () =>
     Effect.gen(function* () {
       const { repo, org, e, ref } = yield* createdExecution

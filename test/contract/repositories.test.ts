@@ -13,7 +13,7 @@ import { threadRepoContract } from "./ThreadRepo.contract.ts"
 import { workflowRepoContract } from "./WorkflowRepo.contract.ts"
 
 const adapters = [
-  { name: "memory", layer: Layer.mergeAll(WorkflowRepoMemory, ExecutionRepoMemory, ApiKeyRepoMemory, ThreadRepoMemory, StoreMemory), needsServices: false },
+  { name: "memory", layer: Layer.mergeAll(WorkflowRepoMemory, ExecutionRepoMemory, ApiKeyRepoMemory, StoreMemory).pipe(Layer.provideMerge(ThreadRepoMemory)), needsServices: false },
   { name: "PostgreSQL", layer: PostgresRepositories.pipe(Layer.provide(freshPostgres())), needsServices: true },
   { name: "PGlite", layer: PostgresRepositories.pipe(Layer.provide(freshPglite())), needsServices: false }
 ]

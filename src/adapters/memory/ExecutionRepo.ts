@@ -1,7 +1,9 @@
 import { Effect, Layer, Option } from "effect"
 import { type Execution, isFinalStatus, type Step } from "../../domain/Execution.ts"
 import { type ExecutionRef, ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
+import { ThreadRepo } from "../../ports/ThreadRepo.ts"
 import { decodeCursor, encodeCursor } from "./cursor.ts"
+import { makeThreadRepoMemory } from "./ThreadRepo.ts"
 
 interface Row {
   execution: Omit<Execution, "steps">
@@ -10,8 +12,11 @@ interface Row {
 }
 
 
-/** Executions in process memory (embedded single-instance mode and tests). */
-export const makeExecutionRepoMemory = () => {
+/**
+ * Executions in process memory (embedded single-instance mode and tests); `begin` touches the threads
+ * of `threads` (a repository of its own unless given).
+ */
+export const makeExecutionRepoMemory = (threads: ThreadRepo["Type"] = makeThreadRepoMemory()) => {
   const rows = new Map<string, Row>()
   /** The live row of `ref`, only within its organization. */
   const rowOf = (ref: ExecutionRef) => {
@@ -32,6 +37,13 @@ export const makeExecutionRepoMemory = () => {
           deletedAt: null
         })
       }),
+    begin: (start) =>
+      "execution" in start
+        ? Effect.zipLeft(
+          threads.touch({ organizationId: start.execution.organizationId, threadId: start.execution.threadId }),
+          service.create({ ...start.execution, status: "running" })
+        )
+        : Effect.zipLeft(threads.touch({ organizationId: start.pending.organizationId, threadId: start.threadId }), service.setStatus(start.pending, "running")),
     setStatus: (ref, status, result) =>
       Effect.sync(() => {
         const row = rowOf(ref)
@@ -91,4 +103,5 @@ export const makeExecutionRepoMemory = () => {
   return service
 }
 
-export const ExecutionRepoMemory = Layer.sync(ExecutionRepo, makeExecutionRepoMemory)
+/** Needs the ThreadRepo its runs touch. */
+export const ExecutionRepoMemory = Layer.effect(ExecutionRepo, Effect.map(ThreadRepo, makeExecutionRepoMemory))

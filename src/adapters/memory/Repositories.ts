@@ -26,12 +26,13 @@ const AgentMemoryInProcess = ThreadMemoryLangGraph.pipe(Layer.provideMerge(Check
 /** Every repository in process memory, with a SecretBox under a key made for this process (tests, `ast run`). */
 export const MemoryRepositories = Layer.merge(AgentMemoryInProcess, Layer.effectContext(
   Effect.sync(() => {
-    const executions = makeExecutionRepoMemory()
+    const threads = makeThreadRepoMemory()
+    const executions = makeExecutionRepoMemory(threads)
     return Context.make(ExecutionRepo, executions).pipe(
       Context.add(Bursts, makeBurstsMemory(executions)),
       Context.add(WorkflowRepo, makeWorkflowRepoMemory()),
       Context.add(ApiKeyRepo, makeApiKeyRepoMemory()),
-      Context.add(ThreadRepo, makeThreadRepoMemory()),
+      Context.add(ThreadRepo, threads),
       Context.add(Store, makeStoreMemory()),
       Context.add(SecretBox, makeSecretBox(randomBytes(32))),
       Context.add(CallbackOutbox, makeCallbackOutboxMemory()),

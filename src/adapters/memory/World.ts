@@ -34,10 +34,10 @@ export interface WorldOptions {
  */
 export const makeMemoryWorld = (options: WorldOptions = {}) =>
   Effect.gen(function* () {
-    const executions = makeExecutionRepoMemory()
+    const threads = makeThreadRepoMemory()
+    const executions = makeExecutionRepoMemory(threads)
     const messenger = makeLogMessenger(options.failSend)
     const callbacks = makeCallbacksMemory()
-    const threads = makeThreadRepoMemory()
     const store = makeStoreMemory()
     const knowledge = makeKnowledgeBaseMemory()
     const bus = yield* makeEventBusMemory()

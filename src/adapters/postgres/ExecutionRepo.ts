@@ -4,6 +4,7 @@ import { type Execution, type ExecutionStatus, isFinalStatus, type Step } from "
 import { type ExecutionRef, ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
 import { decodeCursor, encodeCursor } from "../memory/cursor.ts"
 import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
+import { threadOf, type ThreadRow } from "./ThreadRepo.ts"
 import { isUuid } from "./uuid.ts"
 
 interface ExecutionRow {
@@ -105,6 +106,33 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
             RETURNING id, organization_id)
           INSERT INTO execution_data (execution_id, organization_id, input)
           SELECT id, organization_id, ${asJson(e.input ?? null)}::jsonb FROM execution`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.create")),
+
+    // One statement: the thread upserted (and read back), the execution created or moved on from pending.
+    begin: (start) => {
+      const key = "execution" in start
+        ? { organizationId: start.execution.organizationId, threadId: start.execution.threadId }
+        : { organizationId: start.pending.organizationId, threadId: start.threadId }
+      const recorded = "execution" in start
+        ? sql`execution AS (
+            INSERT INTO executions (id, organization_id, workflow_id, workflow_version, thread_id, status, started_at)
+            VALUES (${start.execution.id}, ${key.organizationId}, ${start.execution.workflowId}, ${start.execution.workflowVersion},
+              ${key.threadId}, 'running', ${new Date()})
+            RETURNING id, organization_id),
+          data AS (
+            INSERT INTO execution_data (execution_id, organization_id, input)
+            SELECT id, organization_id, ${asJson(start.execution.input ?? null)}::jsonb FROM execution)`
+        : sql`execution AS (
+            UPDATE executions SET status = 'running'
+            WHERE id = ${start.pending.executionId} AND organization_id = ${key.organizationId} AND deleted_at IS NULL)`
+      // Every part of a WITH runs to completion whether or not the final SELECT reads it.
+      return sql<ThreadRow>`
+        WITH thread AS (
+          INSERT INTO threads (organization_id, thread_id, metadata) VALUES (${key.organizationId}, ${key.threadId}, '{}'::jsonb)
+          ON CONFLICT (organization_id, thread_id) DO UPDATE SET last_activity_at = now()
+          RETURNING *),
+        ${recorded}
+        SELECT * FROM thread`.pipe(Effect.map((rows) => threadOf(rows[0]!)), orUnavailable("ExecutionRepo.begin"))
+    },
 
     // One statement whatever it carries: the status, the output beside it, the steps.
     setStatus: (ref, status, result) => {

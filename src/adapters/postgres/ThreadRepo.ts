@@ -4,7 +4,7 @@ import type { Thread, ThreadStatus } from "../../domain/Thread.ts"
 import { ThreadRepo } from "../../ports/ThreadRepo.ts"
 import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
 
-interface ThreadRow {
+export interface ThreadRow {
   readonly organization_id: string
   readonly thread_id: string
   readonly status: ThreadStatus
@@ -13,7 +13,7 @@ interface ThreadRow {
   readonly last_activity_at: Date
 }
 
-const threadOf = (r: ThreadRow): Thread => ({
+export const threadOf = (r: ThreadRow): Thread => ({
   organizationId: r.organization_id,
   threadId: r.thread_id,
   status: r.status,
