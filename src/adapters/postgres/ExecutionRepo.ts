@@ -1,10 +1,10 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
 import { type Execution, type ExecutionStatus, isFinalStatus, type Step } from "../../domain/Execution.ts"
-import { type ExecutionRef, ExecutionRepo, type ExecutionSummary } from "../../ports/ExecutionRepo.ts"
+import { type ExecutionRef, ExecutionRepo, type ExecutionSummary, type NewExecution } from "../../ports/ExecutionRepo.ts"
 import { decodeCursor, encodeCursor } from "../memory/cursor.ts"
 import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
-import { threadOf, type ThreadRow } from "./ThreadRepo.ts"
+import { threadOf, type ThreadRow, upsertThread } from "./ThreadRepo.ts"
 import { isUuid } from "./uuid.ts"
 
 interface ExecutionRow {
@@ -97,15 +97,18 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
       status = EXCLUDED.status, input = EXCLUDED.input, output = EXCLUDED.output, error = EXCLUDED.error,
       duration_ms = EXCLUDED.duration_ms, finished_at = EXCLUDED.finished_at
     WHERE execution_steps.organization_id = EXCLUDED.organization_id`
+  /** The parts of a WITH that record a new execution: its light row (`execution`) and its heavy data. */
+  const recordExecution = (e: NewExecution) => sql`
+    execution AS (
+      INSERT INTO executions (id, organization_id, workflow_id, workflow_version, thread_id, status, started_at)
+      VALUES (${e.id}, ${e.organizationId}, ${e.workflowId}, ${e.workflowVersion}, ${e.threadId}, ${e.status}, ${new Date()})
+      RETURNING id, organization_id),
+    data AS (
+      INSERT INTO execution_data (execution_id, organization_id, input)
+      SELECT id, organization_id, ${asJson(e.input ?? null)}::jsonb FROM execution)`
   const service: ExecutionRepo["Type"] = {
     // One statement (atomic, one round trip): the light row and its heavy data.
-    create: (e) =>
-      sql`WITH execution AS (
-            INSERT INTO executions (id, organization_id, workflow_id, workflow_version, thread_id, status, started_at)
-            VALUES (${e.id}, ${e.organizationId}, ${e.workflowId}, ${e.workflowVersion}, ${e.threadId}, ${e.status}, ${new Date()})
-            RETURNING id, organization_id)
-          INSERT INTO execution_data (execution_id, organization_id, input)
-          SELECT id, organization_id, ${asJson(e.input ?? null)}::jsonb FROM execution`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.create")),
+    create: (e) => sql`WITH ${recordExecution(e)} SELECT 1`.pipe(Effect.asVoid, orUnavailable("ExecutionRepo.create")),
 
     // One statement: the thread upserted (and read back), the execution created or moved on from pending.
     begin: (start) => {
@@ -113,25 +116,12 @@ export const makeExecutionRepoPg = Effect.gen(function* () {
         ? { organizationId: start.execution.organizationId, threadId: start.execution.threadId }
         : { organizationId: start.pending.organizationId, threadId: start.threadId }
       const recorded = "execution" in start
-        ? sql`execution AS (
-            INSERT INTO executions (id, organization_id, workflow_id, workflow_version, thread_id, status, started_at)
-            VALUES (${start.execution.id}, ${key.organizationId}, ${start.execution.workflowId}, ${start.execution.workflowVersion},
-              ${key.threadId}, 'running', ${new Date()})
-            RETURNING id, organization_id),
-          data AS (
-            INSERT INTO execution_data (execution_id, organization_id, input)
-            SELECT id, organization_id, ${asJson(start.execution.input ?? null)}::jsonb FROM execution)`
+        ? recordExecution({ ...start.execution, status: "running" })
         : sql`execution AS (
             UPDATE executions SET status = 'running'
             WHERE id = ${start.pending.executionId} AND organization_id = ${key.organizationId} AND deleted_at IS NULL)`
       // Every part of a WITH runs to completion whether or not the final SELECT reads it.
-      return sql<ThreadRow>`
-        WITH thread AS (
-          INSERT INTO threads (organization_id, thread_id, metadata) VALUES (${key.organizationId}, ${key.threadId}, '{}'::jsonb)
-          ON CONFLICT (organization_id, thread_id) DO UPDATE SET last_activity_at = now()
-          RETURNING *),
-        ${recorded}
-        SELECT * FROM thread`.pipe(Effect.map((rows) => threadOf(rows[0]!)), orUnavailable("ExecutionRepo.begin"))
+      return sql<ThreadRow>`WITH thread AS (${upsertThread(sql, key)}), ${recorded} SELECT * FROM thread`.pipe(Effect.map((rows) => threadOf(rows[0]!)), orUnavailable("ExecutionRepo.begin"))
     },
 
     // One statement whatever it carries: the status, the output beside it, the steps.

@@ -1,6 +1,6 @@
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Option } from "effect"
-import type { Thread, ThreadStatus } from "../../domain/Thread.ts"
+import type { Thread, ThreadKey, ThreadStatus } from "../../domain/Thread.ts"
 import { ThreadRepo } from "../../ports/ThreadRepo.ts"
 import { asJson, iso, orUnavailable } from "./orUnavailable.ts"
 
@@ -22,6 +22,17 @@ export const threadOf = (r: ThreadRow): Thread => ({
   metadata: r.metadata
 })
 
+/**
+ * The thread created if new, else its metadata merged and its last activity now; `RETURNING *` (a
+ * `ThreadRow`). Also a part of `ExecutionRepo.begin`'s statement.
+ */
+export const upsertThread = (sql: PgClient.PgClient, key: ThreadKey, metadata?: Record<string, unknown>) => sql`
+  INSERT INTO threads (organization_id, thread_id, metadata)
+  VALUES (${key.organizationId}, ${key.threadId}, ${asJson(metadata ?? {})}::jsonb)
+  ON CONFLICT (organization_id, thread_id) DO UPDATE SET
+    metadata = threads.metadata || EXCLUDED.metadata, last_activity_at = now()
+  RETURNING *`
+
 /** Threads on PostgreSQL, keyed by organization + thread id. */
 export const makeThreadRepoPg = Effect.gen(function* () {
   const sql = yield* PgClient.PgClient
@@ -32,12 +43,7 @@ export const makeThreadRepoPg = Effect.gen(function* () {
         orUnavailable("ThreadRepo.get")
       ),
     touch: (key, metadata) =>
-      sql<ThreadRow>`
-        INSERT INTO threads (organization_id, thread_id, metadata)
-        VALUES (${key.organizationId}, ${key.threadId}, ${asJson(metadata ?? {})}::jsonb)
-        ON CONFLICT (organization_id, thread_id) DO UPDATE SET
-          metadata = threads.metadata || EXCLUDED.metadata, last_activity_at = now()
-        RETURNING *`.pipe(Effect.map((rows) => threadOf(rows[0]!)), orUnavailable("ThreadRepo.touch")),
+      sql<ThreadRow>`${upsertThread(sql, key, metadata)}`.pipe(Effect.map((rows) => threadOf(rows[0]!)), orUnavailable("ThreadRepo.touch")),
     setStatus: (key, status) =>
       sql`
         INSERT INTO threads (organization_id, thread_id, status) VALUES (${key.organizationId}, ${key.threadId}, ${status})
