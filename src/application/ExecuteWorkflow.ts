@@ -10,7 +10,7 @@ import { AgentModel } from "../ports/AgentModel.ts"
 import { Callbacks } from "../ports/Callbacks.ts"
 import { EventBus } from "../ports/EventBus.ts"
 import { ExecutionRepo } from "../ports/ExecutionRepo.ts"
-import { Store } from "../ports/Store.ts"
+import { Store, type StoredValues } from "../ports/Store.ts"
 import type { Thread } from "../domain/Thread.ts"
 import type { Unavailable } from "../domain/errors.ts"
 import { countOne, executionDuration, executions as executionsEnded, observe, secondsSince } from "../domain/metrics.ts"
@@ -142,8 +142,6 @@ const runExecution = Effect.fn("ExecuteWorkflow.execute")(function* (
   })
   return { executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}) } satisfies ExecutionOutcome
 })
-
-type StoredValues = { readonly thread: Record<string, unknown>; readonly workflow: Record<string, unknown> }
 
 const noStoredValues: StoredValues = { thread: {}, workflow: {} }
 

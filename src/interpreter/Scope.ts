@@ -1,4 +1,5 @@
 import type { PublicContext, RunInput } from "../domain/RunRequest.ts"
+import type { StoredValues } from "../ports/Store.ts"
 
 /** What templates and JsonLogic read (§4.1). `context.livchatApiKey` is never in it. */
 export interface Scope {
@@ -7,7 +8,7 @@ export interface Scope {
   readonly thread: Record<string, unknown>
   readonly nodes: Record<string, { readonly output: unknown }>
   readonly vars: Record<string, unknown>
-  readonly store: { readonly thread: Record<string, unknown>; readonly workflow: Record<string, unknown> }
+  readonly store: StoredValues
 }
 
 /** Reads a dotted path over own properties only; anything missing is `undefined`. */
