@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto"
 import { EventBusMemory } from "../../src/adapters/memory/EventBus.ts"
 import { makeEventBusRedis } from "../../src/adapters/redis/EventBus.ts"
 import type { ExecutionEvent } from "../../src/domain/Execution.ts"
-import { EventBus } from "../../src/ports/EventBus.ts"
+import { EventBus, subscribe } from "../../src/ports/EventBus.ts"
 import { skipServices } from "../support/databases.ts"
 
 const node = (nodeId: string, status: "started" | "completed"): ExecutionEvent => ({ type: "node", nodeId, nodeType: "transform", status })
@@ -24,7 +24,7 @@ for (const adapter of adapters) {
           const id = crypto.randomUUID()
           yield* bus.publish(id, { type: "execution", executionId: id, status: "running" })
           yield* bus.publish(id, node("a", "started"))
-          const following = yield* Effect.fork(Stream.runCollect(bus.subscribe(id)))
+          const following = yield* Effect.fork(Stream.runCollect(subscribe(bus, id)))
           yield* Effect.yieldNow()
           yield* bus.publish(id, node("a", "completed"))
           yield* bus.publish(id, end(id))
@@ -40,7 +40,7 @@ for (const adapter of adapters) {
           const id = crypto.randomUUID()
           for (const n of ["a", "b", "c"]) yield* bus.publish(id, node(n, "started"))
           yield* bus.publish(id, end(id))
-          const resumed = Chunk.toReadonlyArray(yield* Stream.runCollect(bus.subscribe(id, 2)))
+          const resumed = Chunk.toReadonlyArray(yield* Stream.runCollect(subscribe(bus, id, 2)))
           expect(resumed.map((d) => d.seq)).toEqual([3, 4])
           expect(resumed[0]?.event).toEqual(node("c", "started"))
         }))
@@ -52,7 +52,7 @@ for (const adapter of adapters) {
           const published = (id: string) => [...Array.from({ length: 25 }, (_, n) => node(`n${n}`, n % 2 === 0 ? "started" : "completed")), end(id)]
           yield* Effect.forEach(ids, (id) => Effect.forEach(published(id), (event) => bus.publish(id, event), { discard: true }), { concurrency: "unbounded", discard: true })
           for (const id of ids) {
-            const delivered = Chunk.toReadonlyArray(yield* Stream.runCollect(bus.subscribe(id)))
+            const delivered = Chunk.toReadonlyArray(yield* Stream.runCollect(subscribe(bus, id)))
             expect(delivered.map((d) => d.seq)).toEqual(published(id).map((_, n) => n + 1))
             expect(delivered.map((d) => d.event)).toEqual(published(id))
           }
@@ -67,7 +67,7 @@ for (const adapter of adapters) {
           yield* bus.publish(two, node("y", "started"))
           yield* bus.publish(one, end(one))
           yield* bus.publish(two, end(two))
-          const first = Chunk.toReadonlyArray(yield* Stream.runCollect(bus.subscribe(one)))
+          const first = Chunk.toReadonlyArray(yield* Stream.runCollect(subscribe(bus, one)))
           expect(first.map((d) => d.event)).toEqual([node("x", "started"), end(one)])
         }))
     })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Stream, TestClock } from "effect"
 import { graphDoc, request, runDocument, statuses } from "../support/run.ts"
+import { subscribe } from "../../src/ports/EventBus.ts"
 
 const trigger = { id: "trigger", type: "trigger" }
 
@@ -140,7 +141,7 @@ describe("node kinds", () => {
       ])
       expect(world.messenger.sent[0]?.idempotencyKey).toBe(`${outcome.executionId}:agent:1:tool:2`)
       expect(outcome.output).toMatchObject({ agent: { reply: "Enviei uma saudação", structured: { confidence: 0.9 } } })
-      const events = yield* world.bus.subscribe(outcome.executionId).pipe(Stream.runCollect)
+      const events = yield* subscribe(world.bus, outcome.executionId).pipe(Stream.runCollect)
       const tokens = [...events].flatMap((d) => (d.event.type === "token" ? [d.event.content] : []))
       expect(tokens.join("")).toBe("Enviei uma saudação")
       expect([...events].some((d) => d.event.type === "message" && d.event.content.content === "Enviei uma saudação")).toBe(true)

@@ -4,6 +4,7 @@ import { decodeWorkflow } from "../../src/domain/decodeWorkflow.ts"
 import { Either } from "effect"
 import { arbGraph, expectedStatuses, type GenGraph } from "../support/arbitraries.ts"
 import { graphDoc, request, runDocument } from "../support/run.ts"
+import { subscribe } from "../../src/ports/EventBus.ts"
 
 /** Runs under the TestClock, advancing it a second at a time until the run ends. */
 const runUnderClock = (graph: GenGraph, concurrency: number | "unbounded") =>
@@ -15,7 +16,7 @@ const runUnderClock = (graph: GenGraph, concurrency: number | "unbounded") =>
       yield* TestClock.adjust("1 second")
     }
     const { outcome, execution, world } = yield* Fiber.join(fiber)
-    const events = yield* world.bus.subscribe(outcome.executionId).pipe(Stream.runCollect)
+    const events = yield* subscribe(world.bus, outcome.executionId).pipe(Stream.runCollect)
     return { outcome, execution, events: [...events].map((d) => d.event) }
   })
 

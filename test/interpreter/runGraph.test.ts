@@ -6,6 +6,7 @@ import { executeWorkflow } from "../../src/application/ExecuteWorkflow.ts"
 import { decodeWorkflow } from "../../src/domain/decodeWorkflow.ts"
 import { Unavailable } from "../../src/domain/errors.ts"
 import { ExecutionRepo } from "../../src/ports/ExecutionRepo.ts"
+import { subscribe } from "../../src/ports/EventBus.ts"
 
 const trigger = { id: "trigger", type: "trigger" }
 const delay = (id: string, seconds: number) => ({ id, type: "delay", config: { seconds } })
@@ -140,7 +141,7 @@ describe("runner", () => {
       const { outcome, execution, world } = yield* runDocument(doc, req, { failSend: (r) => ((keySeen = r.apiKey), undefined) })
       expect(outcome.status).toBe("completed")
       expect(keySeen).toBe(secret)
-      const events = yield* world.bus.subscribe(outcome.executionId).pipe(Stream.runCollect)
+      const events = yield* subscribe(world.bus, outcome.executionId).pipe(Stream.runCollect)
       const everything = JSON.stringify({ execution, events: [...events], sent: world.messenger.sent, callbacks: world.callbacks.sent })
       expect(everything).not.toContain(secret)
       expect(everything).toContain("inst-1")
@@ -185,7 +186,7 @@ describe("runner", () => {
   it.effect("node events are published in order: execution running, node started/completed, execution completed", () =>
     Effect.gen(function* () {
       const { outcome, world } = yield* runDocument(graphDoc([trigger, set("t", { a: 1 })], [{ from: "trigger", to: "t" }]))
-      const events = yield* world.bus.subscribe(outcome.executionId).pipe(Stream.runCollect)
+      const events = yield* subscribe(world.bus, outcome.executionId).pipe(Stream.runCollect)
       expect([...events].map((d) => d.event)).toEqual([
         { type: "execution", executionId: outcome.executionId, status: "running" },
         { type: "node", nodeId: "trigger", nodeType: "trigger", status: "started" },

@@ -1,10 +1,11 @@
 import { HttpServerResponse } from "@effect/platform"
-import { Context, Duration, Effect, Stream } from "effect"
+import { Context, Duration, Effect, Runtime } from "effect"
+import { Readable } from "node:stream"
+import { isFinalEvent } from "../../domain/Execution.ts"
 import { EventBus } from "../../ports/EventBus.ts"
 
-const encoder = new TextEncoder()
-const done = encoder.encode("data: [DONE]\n\n")
-const heartbeat = encoder.encode(": heartbeat\n\n")
+const done = Buffer.from("data: [DONE]\n\n")
+const heartbeat = Buffer.from(": heartbeat\n\n")
 
 /** How often a stream sends a `: heartbeat` comment, so proxies keep the connection open (15 s). */
 export class HeartbeatInterval extends Context.Reference<HeartbeatInterval>()("ast/HeartbeatInterval", {
@@ -15,26 +16,47 @@ export class HeartbeatInterval extends Context.Reference<HeartbeatInterval>()("a
  * An execution's events as server-sent events (§5): each `id: <seq>` + `data: <json>` written as it
  * happens, a `: heartbeat` comment every 15 s, `data: [DONE]` at the end. `afterSeq` (a client's
  * `Last-Event-ID`) resumes without gaps or repeats. `onClientGone` runs when the client leaves early.
+ *
+ * The body is a Node stream the bus's listener pushes into: an event reaches the socket in the call that
+ * published it, with no Effect stream (and its fibers and queues) per event in between.
  */
 export const eventStreamResponse = (
   executionId: string,
   afterSeq?: number,
   onClientGone: Effect.Effect<void> = Effect.logInfo("the event stream's client went away; the execution goes on")
 ) =>
-  Effect.map(Effect.zip(EventBus, HeartbeatInterval), ([bus, heartbeatEvery]) => {
+  Effect.gen(function* () {
+    const bus = yield* EventBus
+    const heartbeatEvery = Duration.toMillis(yield* HeartbeatInterval)
+    const runtime = yield* Effect.runtime<never>()
     let isDone = false
-    const events = bus.subscribe(executionId, afterSeq).pipe(
-      Stream.map((d) => encoder.encode(`id: ${d.seq}\ndata: ${JSON.stringify(d.event)}\n\n`)),
-      Stream.concat(Stream.sync(() => {
-        isDone = true
-        return done
-      }))
-    )
-    const heartbeats = Stream.tick(heartbeatEvery).pipe(Stream.drop(1), Stream.as(heartbeat))
-    const body = Stream.merge(events, heartbeats, { haltStrategy: "left" }).pipe(
-      Stream.ensuring(Effect.suspend(() => (isDone ? Effect.void : Effect.annotateLogs(onClientGone, { executionId }))))
-    )
-    return HttpServerResponse.stream(body, {
+    let stop: (() => void) | undefined
+    let beat: NodeJS.Timeout | undefined
+    const body = new Readable({
+      read() {},
+      destroy(error, callback) {
+        clearInterval(beat)
+        stop?.()
+        if (!isDone) Runtime.runFork(runtime)(Effect.annotateLogs(onClientGone, { executionId }))
+        callback(error)
+      }
+    })
+    const end = () => {
+      if (isDone) return
+      isDone = true
+      clearInterval(beat)
+      body.push(done)
+      body.push(null)
+    }
+    stop = yield* bus.follow(executionId, afterSeq, {
+      event: (d) => {
+        body.push(`id: ${d.seq}\ndata: ${JSON.stringify(d.event)}\n\n`)
+        if (isFinalEvent(d.event)) end()
+      },
+      end
+    })
+    if (!isDone) beat = setInterval(() => body.push(heartbeat), heartbeatEvery)
+    return HttpServerResponse.raw(body, {
       contentType: "text/event-stream",
       headers: { "cache-control": "no-cache", "x-accel-buffering": "no", connection: "keep-alive" }
     })

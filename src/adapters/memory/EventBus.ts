@@ -1,16 +1,26 @@
-import { Effect, Layer, PubSub, Stream } from "effect"
+import { Effect, Layer } from "effect"
 import { isFinalEvent } from "../../domain/Execution.ts"
-import { type DeliveredEvent, EventBus } from "../../ports/EventBus.ts"
+import { type DeliveredEvent, EventBus, type EventListener } from "../../ports/EventBus.ts"
 
-/** Live events in process memory, with a replay log per execution (the most recent `keep` executions). */
+/**
+ * Live events in process memory, with a replay log per execution (the most recent `keep` executions).
+ * A published event goes straight to the execution's listeners, in the publisher's call: no queue between.
+ */
 export const makeEventBusMemory = (keep = 1000) =>
-  Effect.gen(function* () {
+  Effect.sync(() => {
     const logs = new Map<string, Array<DeliveredEvent>>()
-    let subscribers = 0
-    const hub = yield* PubSub.unbounded<{ executionId: string; delivered: DeliveredEvent }>()
+    const listeners = new Map<string, Set<EventListener>>()
+    /** A listener that throws is dropped: it must not fail the execution that published. */
+    const tell = (executionId: string, listener: EventListener, call: (l: EventListener) => void) => {
+      try {
+        call(listener)
+      } catch {
+        listeners.get(executionId)?.delete(listener)
+      }
+    }
     const service: EventBus["Type"] = {
-      publish: (executionId, event) => {
-        const record = () => {
+      publish: (executionId, event) =>
+        Effect.sync(() => {
           let log = logs.get(executionId)
           if (log === undefined) {
             log = []
@@ -19,32 +29,35 @@ export const makeEventBusMemory = (keep = 1000) =>
           }
           const delivered = { seq: log.length + 1, event }
           log.push(delivered)
-          return delivered
-        }
-        // Nobody listens live: the replay log is enough for a later subscriber.
-        return subscribers === 0
-          ? Effect.sync(() => void record())
-          : Effect.suspend(() => PubSub.publish(hub, { executionId, delivered: record() })).pipe(Effect.asVoid)
-      },
-      subscribe: (executionId, afterSeq = 0) =>
-        Stream.unwrapScoped(
-          Effect.gen(function* () {
-            const live = yield* PubSub.subscribe(hub)
-            yield* Effect.acquireRelease(Effect.sync(() => subscribers++), () => Effect.sync(() => subscribers--))
-            const log = logs.get(executionId) ?? []
-            const past = log.filter((d) => d.seq > afterSeq)
-            const lastSeq = past[past.length - 1]?.seq ?? afterSeq
-            const following = Stream.fromQueue(live).pipe(
-              Stream.filter((m) => m.executionId === executionId && m.delivered.seq > lastSeq),
-              Stream.map((m) => m.delivered)
-            )
+          const following = listeners.get(executionId)
+          if (following === undefined) return
+          const isEnd = isFinalEvent(event)
+          if (isEnd) listeners.delete(executionId)
+          for (const listener of following) {
+            tell(executionId, listener, (l) => {
+              l.event(delivered)
+              if (isEnd) l.end()
+            })
+          }
+        }),
+      follow: (executionId, afterSeq = 0, listener) =>
+        Effect.sync(() => {
+          for (const d of logs.get(executionId) ?? []) {
+            if (d.seq > afterSeq) listener.event(d)
             // Ended already (even before `afterSeq`: a client resuming after the last event): nothing to follow.
-            return Stream.fromIterable(past).pipe(
-              Stream.concat(log.some((d) => isFinalEvent(d.event)) ? Stream.empty : following),
-              Stream.takeUntil((d) => isFinalEvent(d.event))
-            )
-          })
-        )
+            if (isFinalEvent(d.event)) {
+              listener.end()
+              return () => undefined
+            }
+          }
+          let following = listeners.get(executionId)
+          if (following === undefined) listeners.set(executionId, following = new Set())
+          following.add(listener)
+          return () => {
+            const now = listeners.get(executionId)
+            if (now?.delete(listener) === true && now.size === 0) listeners.delete(executionId)
+          }
+        })
     }
     return service
   })

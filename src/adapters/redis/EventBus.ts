@@ -1,6 +1,6 @@
-import { Chunk, Effect, Option, type Redacted, Stream } from "effect"
+import { Effect, Fiber, type Redacted } from "effect"
 import { type ExecutionEvent, isFinalEvent } from "../../domain/Execution.ts"
-import { type DeliveredEvent, EventBus } from "../../ports/EventBus.ts"
+import { EventBus } from "../../ports/EventBus.ts"
 import { redisConnection } from "./connection.ts"
 
 /** Numbers the event and appends it, atomically: the stream entry id is `<seq>-0`. */
@@ -53,42 +53,39 @@ export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast"
           if (pending.length > MAX_PENDING) pending.splice(0, pending.length - MAX_PENDING)
           writing ??= writeOut()
         }),
-      subscribe: (executionId, afterSeq = 0) =>
-        Stream.unwrapScoped(
-          Effect.gen(function* () {
-            const reader = yield* Effect.acquireRelease(
-              Effect.sync(() => redis.duplicate({ maxRetriesPerRequest: null })),
-              (r) => Effect.sync(() => r.disconnect())
-            )
-            reader.on("error", () => undefined)
-            const [stream] = keys(executionId)
-            let last = afterSeq
-            // Ended at or before `afterSeq` (a client resuming after the last event): nothing to follow.
-            const tail = yield* Effect.tryPromise(() => reader.xrevrange(stream, "+", "-", "COUNT", 1)).pipe(Effect.orElseSucceed(() => []))
-            const newest = tail[0]
-            let isDone = newest !== undefined && Number(newest[0].split("-")[0]) <= afterSeq && isFinalEvent(JSON.parse(newest[1][1] ?? "null") as ExecutionEvent)
-            const readMore = Effect.tryPromise(() => reader.xread("COUNT", 500, "BLOCK", 5000, "STREAMS", stream, `${last}-0`)).pipe(
-              Effect.map((reply) => {
-                const entries = reply?.[0]?.[1] ?? []
-                const delivered: Array<DeliveredEvent> = []
-                for (const [id, fields] of entries) {
-                  const seq = Number(id.split("-")[0])
-                  const event = JSON.parse(fields[1] ?? "null") as ExecutionEvent
-                  last = seq
-                  delivered.push({ seq, event })
-                  if (isFinalEvent(event)) {
-                    isDone = true
-                    break
-                  }
+      follow: (executionId, afterSeq = 0, listener) =>
+        Effect.gen(function* () {
+          const reader = yield* Effect.acquireRelease(
+            Effect.sync(() => redis.duplicate({ maxRetriesPerRequest: null })),
+            (r) => Effect.sync(() => r.disconnect())
+          )
+          reader.on("error", () => undefined)
+          const [stream] = keys(executionId)
+          let last = afterSeq
+          // Ended at or before `afterSeq` (a client resuming after the last event): nothing to follow.
+          const tail = yield* Effect.tryPromise(() => reader.xrevrange(stream, "+", "-", "COUNT", 1)).pipe(Effect.orElseSucceed(() => []))
+          const newest = tail[0]
+          let isDone = newest !== undefined && Number(newest[0].split("-")[0]) <= afterSeq && isFinalEvent(JSON.parse(newest[1][1] ?? "null") as ExecutionEvent)
+          const readMore = Effect.tryPromise(() => reader.xread("COUNT", 500, "BLOCK", 5000, "STREAMS", stream, `${last}-0`)).pipe(
+            Effect.map((reply) => {
+              for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+                const event = JSON.parse(fields[1] ?? "null") as ExecutionEvent
+                last = Number(id.split("-")[0])
+                listener.event({ seq: last, event })
+                if (isFinalEvent(event)) {
+                  isDone = true
+                  break
                 }
-                return delivered
-              }),
-              Effect.catchAll(() => Effect.succeed([] as Array<DeliveredEvent>))
-            )
-            return Stream.repeatEffectChunkOption(
-              Effect.suspend(() => (isDone ? Effect.fail(Option.none()) : Effect.map(readMore, Chunk.fromIterable)))
-            )
-          })
+              }
+            }),
+            Effect.catchAll(() => Effect.void)
+          )
+          yield* Effect.whileLoop({ while: () => !isDone, body: () => readMore, step: () => undefined })
+          listener.end()
+        }).pipe(
+          Effect.scoped,
+          Effect.forkDaemon,
+          Effect.map((fiber) => () => void Effect.runFork(Fiber.interrupt(fiber)))
         )
     }
     return service
