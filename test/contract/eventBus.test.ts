@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto"
 import { EventBusMemory } from "../../src/adapters/memory/EventBus.ts"
 import { makeEventBusRedis } from "../../src/adapters/redis/EventBus.ts"
 import type { ExecutionEvent } from "../../src/domain/Execution.ts"
-import { EventBus, subscribe } from "../../src/ports/EventBus.ts"
+import { type DeliveredEvent, EventBus, subscribe } from "../../src/ports/EventBus.ts"
 import { skipServices } from "../support/databases.ts"
 
 const node = (nodeId: string, status: "started" | "completed"): ExecutionEvent => ({ type: "node", nodeId, nodeType: "transform", status })
@@ -69,6 +69,48 @@ for (const adapter of adapters) {
           yield* bus.publish(two, end(two))
           const first = Chunk.toReadonlyArray(yield* Stream.runCollect(subscribe(bus, one)))
           expect(first.map((d) => d.event)).toEqual([node("x", "started"), end(one)])
+        }))
+
+      it.effect("a follower gets live events as they are published, nothing after it stops, and end only once the execution ends", () =>
+        Effect.gen(function* () {
+          const bus = yield* EventBus
+          const id = crypto.randomUUID()
+          const heard: Array<string> = []
+          const ended: Array<true> = []
+          const listener = (mark: string) => ({ event: (d: DeliveredEvent) => void heard.push(`${mark}${d.seq}`), end: () => void ended.push(true) })
+          yield* bus.publish(id, node("a", "started"))
+          const stopA = yield* bus.follow(id, undefined, listener("a"))
+          yield* bus.follow(id, 1, listener("b"))
+          yield* bus.publish(id, node("a", "completed"))
+          // Real time (the test clock does not move by itself): Redis delivers from its reader's loop.
+          const pause = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
+          const until = (seen: () => boolean): Effect.Effect<void> =>
+            Effect.suspend(() => (seen() ? Effect.void : Effect.zipRight(pause(20), until(seen))))
+          yield* until(() => heard.includes("a2") && heard.includes("b2"))
+          stopA()
+          stopA()
+          yield* bus.publish(id, node("b", "started"))
+          yield* until(() => heard.includes("b3"))
+          expect(ended).toEqual([])
+          yield* bus.publish(id, end(id))
+          yield* until(() => ended.length > 0)
+          yield* bus.publish(id, node("late", "started"))
+          yield* pause(100)
+          // Each follower in order (two followers' calls may interleave either way).
+          expect(heard.filter((h) => h.startsWith("a"))).toEqual(["a1", "a2"])
+          expect(heard.filter((h) => h.startsWith("b"))).toEqual(["b2", "b3", "b4"])
+          expect(ended).toEqual([true])
+        }))
+
+      it.effect("a listener that throws never fails the execution publishing", () =>
+        Effect.gen(function* () {
+          const bus = yield* EventBus
+          const id = crypto.randomUUID()
+          yield* bus.follow(id, undefined, { event: () => { throw new Error("listener bug") }, end: () => undefined })
+          const published = yield* Effect.exit(Effect.forEach([node("a", "started"), node("a", "completed"), end(id)], (event) => bus.publish(id, event), { discard: true }))
+          expect(published._tag).toBe("Success")
+          const all = Chunk.toReadonlyArray(yield* Stream.runCollect(subscribe(bus, id)))
+          expect(all.map((d) => d.seq)).toEqual([1, 2, 3])
         }))
     })
   })

@@ -78,7 +78,8 @@ export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast"
                 }
               }
             }),
-            Effect.catchAll(() => Effect.void)
+            // Redis unreachable: try again shortly rather than in a tight loop (the client keeps reconnecting).
+            Effect.catchAll(() => Effect.sleep("200 millis"))
           )
           yield* Effect.whileLoop({ while: () => !isDone, body: () => readMore, step: () => undefined })
           listener.end()
