@@ -39,8 +39,12 @@ export const makeApiKeyRepoPg = Effect.gen(function* () {
   const live = makeRowCache({
     feed: yield* ChangeFeed,
     kind: "api_key",
+    // Only a read of the database is timed and traced: a cached key costs no timeout race and no span.
     lookup: (hash) =>
-      Effect.map(sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE key_hash = ${hash} AND revoked_at IS NULL`, (rows) => Option.fromNullable(rows[0]))
+      sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE key_hash = ${hash} AND revoked_at IS NULL`.pipe(
+        Effect.map((rows) => Option.fromNullable(rows[0])),
+        orUnavailable("ApiKeyRepo.findByHash")
+      )
   })
   /** When this instance last wrote each key's `last_used_at` (a cached row does not see it). */
   const usedAt = new Map<string, number>()
@@ -58,13 +62,15 @@ export const makeApiKeyRepoPg = Effect.gen(function* () {
         const row = found.value
         const lastUsed = Math.max(row.last_used_at?.getTime() ?? 0, usedAt.get(row.id) ?? 0)
         if (Date.now() - lastUsed > LAST_USED_RESOLUTION_MS) {
-          const used = yield* sql<{ last_used_at: Date }>`UPDATE api_keys SET last_used_at = now() WHERE id = ${row.id} RETURNING last_used_at`
+          const used = yield* sql<{ last_used_at: Date }>`UPDATE api_keys SET last_used_at = now() WHERE id = ${row.id} RETURNING last_used_at`.pipe(
+            orUnavailable("ApiKeyRepo.markUsed")
+          )
           const at = used[0]?.last_used_at ?? new Date()
           usedAt.set(row.id, at.getTime())
           return Option.some(recordOf({ ...row, last_used_at: at }))
         }
         return Option.some(recordOf({ ...row, last_used_at: lastUsed === 0 ? null : new Date(lastUsed) }))
-      }).pipe(orUnavailable("ApiKeyRepo.findByHash")),
+      }),
     list: (organizationId) =>
       sql<ApiKeyRow>`SELECT ${columns} FROM api_keys WHERE organization_id = ${organizationId} ORDER BY created_at DESC, id DESC`.pipe(
         Effect.map((rows) => rows.map(recordOf)),

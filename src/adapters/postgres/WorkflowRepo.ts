@@ -42,8 +42,12 @@ export const makeWorkflowRepoPg = Effect.gen(function* () {
   const live = makeRowCache({
     feed: yield* ChangeFeed,
     kind: "workflow",
+    // Only a read of the database is timed and traced: a cached workflow costs no timeout race and no span.
     lookup: (id) =>
-      Effect.map(sql<WorkflowRow>`SELECT * FROM workflows WHERE id = ${id} AND deleted_at IS NULL`, (rows) => Option.map(Option.fromNullable(rows[0]), workflowOf))
+      sql<WorkflowRow>`SELECT * FROM workflows WHERE id = ${id} AND deleted_at IS NULL`.pipe(
+        Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), workflowOf)),
+        orUnavailable("WorkflowRepo.get")
+      )
   })
   /** Drops the workflow from every instance's cache when the write commits, and from this one's now. */
   const changed = <R>(write: Effect.Effect<ReadonlyArray<{ readonly id: string }>, R>) =>
@@ -66,10 +70,7 @@ export const makeWorkflowRepoPg = Effect.gen(function* () {
       }).pipe(Effect.asVoid, orUnavailable("WorkflowRepo.save")),
 
     get: (organizationId, id) =>
-      !isUuid(id) ? Effect.succeed(Option.none()) : live.get(id).pipe(
-        Effect.map(Option.filter((workflow) => workflow.organizationId === organizationId)),
-        orUnavailable("WorkflowRepo.get")
-      ),
+      !isUuid(id) ? Effect.succeed(Option.none()) : live.get(id).pipe(Effect.map(Option.filter((workflow) => workflow.organizationId === organizationId))),
 
     list: (organizationId, limit, cursor) =>
       Effect.gen(function* () {
