@@ -1,7 +1,6 @@
 import { HttpServerResponse } from "@effect/platform"
 import { Context, Duration, Effect, Runtime } from "effect"
 import { Readable } from "node:stream"
-import { isFinalEvent } from "../../domain/Execution.ts"
 import { EventBus } from "../../ports/EventBus.ts"
 
 const done = Buffer.from("data: [DONE]\n\n")
@@ -42,17 +41,13 @@ export const eventStreamResponse = (
       }
     })
     const end = () => {
-      if (isDone) return
       isDone = true
       clearInterval(beat)
       body.push(done)
       body.push(null)
     }
     stop = yield* bus.follow(executionId, afterSeq, {
-      event: (d) => {
-        body.push(`id: ${d.seq}\ndata: ${JSON.stringify(d.event)}\n\n`)
-        if (isFinalEvent(d.event)) end()
-      },
+      event: (d) => void body.push(`id: ${d.seq}\ndata: ${JSON.stringify(d.event)}\n\n`),
       end
     })
     if (!isDone) beat = setInterval(() => body.push(heartbeat), heartbeatEvery)
