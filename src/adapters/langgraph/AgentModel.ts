@@ -74,8 +74,9 @@ const runTurn = (turn: AgentTurn, bound: Runnable<Array<BaseMessage>, AIMessageC
   (signal: AbortSignal) => {
     const run = <A>(effect: Effect.Effect<A>, signal: AbortSignal) => Runtime.runPromise(runtime, effect, { signal })
     /**
-     * A token's event, published before the next chunk is read. The bus's publish completes at once (both
-     * adapters queue it), so it runs right here; only a publish that suspends would be waited for.
+     * A token's event, published before the next chunk is read. The bus's publish completes at once (memory:
+     * handed to the followers in the call; Redis: queued for its writer), so it runs right here; only a
+     * publish that suspends would be waited for.
      */
     const publish = (event: Effect.Effect<void>): Promise<void> | undefined => {
       const fiber = Runtime.runFork(runtime)(event)
