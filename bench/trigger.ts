@@ -1,7 +1,9 @@
 /**
  * `POST /api/v1/workflows/{id}/trigger` under load: AST (`node src/main.ts` on PostgreSQL, a child process)
  * against a bare `node:http` server that parses the body and inserts it into the same PostgreSQL
- * (bench/bareServer.ts, a child process too), both loaded by autocannon from this process in the same run.
+ * (bench/bareServer.ts, a child process too), both loaded by autocannon from this process in the same run; and the
+ * bare server's work written on AST's stack (bench/stackFloorServer.ts), against the same bare server: what the
+ * framework alone costs.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -11,6 +13,7 @@ import path from "node:path"
 import { bareTable, loadPg, type PgPool } from "./bareServer.ts"
 import { type Benchmark, type Measurement, median } from "./Benchmark.ts"
 import { freePort } from "./freePort.ts"
+import { floorTable } from "./stackFloorServer.ts"
 
 /** The PostgreSQL server the benchmark creates its database in (and drops it from afterwards). */
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -202,7 +205,7 @@ const workflowDocument = {
 // Load.
 
 interface Side {
-  readonly name: "AST" | "bare"
+  readonly name: "AST" | "bare" | "floor"
   readonly child: Child
   readonly url: string
   readonly path: string
@@ -351,6 +354,11 @@ const measure = async (): Promise<ReadonlyArray<Measurement>> => {
       if (line.startsWith("{\"listening\"")) resolve((JSON.parse(line) as { listening: number }).listening)
     })))
     const bareUrl = `http://127.0.0.1:${barePort}`
+    const floor = startChild("stack floor server", root, ["bench/stackFloorServer.ts"], { PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl, BARE_TOKEN: bareToken })
+    const floorPort = await whileAlive(floor, "it listened", new Promise<number>((resolve) => floor.onLine((line) => {
+      if (line.startsWith("{\"listening\"")) resolve((JSON.parse(line) as { listening: number }).listening)
+    })))
+    const floorUrl = `http://127.0.0.1:${floorPort}`
 
     db = await connect(databaseUrl)
     const observer = db
@@ -362,7 +370,7 @@ const measure = async (): Promise<ReadonlyArray<Measurement>> => {
     const workflow = await call(`${astUrl}/api/v1/workflows`, key, workflowDocument, 201)
     const triggerPath = `/api/v1/workflows/${String(workflow.id)}/trigger`
     // One request each by hand first: the answer both give is the contract's.
-    for (const [url, token] of [[astUrl, key], [bareUrl, bareToken]] as const) {
+    for (const [url, token] of [[astUrl, key], [bareUrl, bareToken], [floorUrl, bareToken]] as const) {
       const answered = await call(`${url}${triggerPath}`, token, triggerBody(), 202)
       if (answered.status !== "triggered" || typeof answered.executionId !== "string") {
         throw new Error(`${url}${triggerPath} answered ${JSON.stringify(answered)}`)
@@ -413,13 +421,18 @@ const measure = async (): Promise<ReadonlyArray<Measurement>> => {
       name: "bare", child: bare, url: bareUrl, path: triggerPath, token: bareToken, settle: async () => ({ cutOff: 0, stillWorking: 0 }),
       finished: () => count(observer, `SELECT count(*) AS n FROM ${bareTable}`)
     }
+    const floorSide: Side = {
+      name: "floor", child: floor, url: floorUrl, path: triggerPath, token: bareToken, settle: async () => ({ cutOff: 0, stillWorking: 0 }),
+      finished: () => count(observer, `SELECT count(*) AS n FROM ${floorTable}`)
+    }
 
     await timed(astSide, WARMUP_SECONDS)
     await timed(bareSide, WARMUP_SECONDS)
-    const samples: Record<Side["name"], Array<Sample>> = { AST: [], bare: [] }
+    await timed(floorSide, WARMUP_SECONDS)
+    const samples: Record<Side["name"], Array<Sample>> = { AST: [], bare: [], floor: [] }
     for (let i = 0; i < REPETITIONS; i++) {
-      // AST, bare, bare, AST, …: each side goes first as often as the other.
-      for (const side of i % 2 === 0 ? [astSide, bareSide] : [bareSide, astSide]) {
+      // AST, bare, floor, floor, bare, AST, …: the bare server runs between the other two, each of them as often first as last.
+      for (const side of i % 2 === 0 ? [astSide, bareSide, floorSide] : [floorSide, bareSide, astSide]) {
         const sample = await timed(side, SECONDS)
         samples[side.name].push(sample)
         console.log(`  ${side.name}: ${Math.round(sample.requestsPerSecond)} requests/s, p50 ${sample.p50} ms, p99 ${sample.p99} ms` +
@@ -434,12 +447,14 @@ const measure = async (): Promise<ReadonlyArray<Measurement>> => {
     const astCompleted = await count(observer, "SELECT count(*) AS n FROM executions WHERE status = 'completed'")
     const astOther = await count(observer, "SELECT count(*) AS n FROM executions WHERE status NOT IN ('pending', 'running', 'completed')")
     const bareRows = await count(observer, `SELECT count(*) AS n FROM ${bareTable}`)
+    const floorRows = await count(observer, `SELECT count(*) AS n FROM ${floorTable}`)
     const answered = (s: ReadonlyArray<Sample>) => s.reduce((sum, x) => sum + x.completed, 0)
     const astAnswered = answered(samples.AST)
     const bareAnswered = answered(samples.bare)
-    if (astRows < astAnswered || bareRows < bareAnswered || astOther > 0) {
+    const floorAnswered = answered(samples.floor)
+    if (astRows < astAnswered || bareRows < bareAnswered || floorRows < floorAnswered || astOther > 0) {
       throw new Error(`answered 202 but not recorded, or not completed: AST ${astAnswered} answered (${await executionStates()}); ` +
-        `bare ${bareAnswered} answered, ${bareRows} rows`)
+        `bare ${bareAnswered} answered, ${bareRows} rows; stack floor ${floorAnswered} answered, ${floorRows} rows`)
     }
     const stillWorking = astRows - astCompleted - cutOffBefore
 
@@ -448,7 +463,7 @@ const measure = async (): Promise<ReadonlyArray<Measurement>> => {
         (x.cpuMsPerRequest === undefined ? "" : ` ${x.cpuMsPerRequest.toFixed(2)} ms CPU/request`)).join(", ")
     const overlapped = samples.AST.some((x) => x.settled.stillWorking > 0)
     runNote = (astDir === root ? "" : ` AST ran from ${astDir} (BENCH_TRIGGER_AST_DIR).`) +
-      ` In this run: AST ${perSide(samples.AST)}; bare ${perSide(samples.bare)} (CPU: the child process's user + system ` +
+      ` In this run: AST ${perSide(samples.AST)}; bare ${perSide(samples.bare)}; stack floor ${perSide(samples.floor)} (CPU: the child process's user + system ` +
       "time over the run and the wait after it, per answered request). After each timed AST run, AST's executions " +
       `(trigger → transform): ${samples.AST.map(settledText).join("; ")}. In all ${astCompleted} of ${astRows} executions ` +
       "completed" + (cutOffBefore > 0 ? `, ${cutOffBefore} never started (requests cut off when a load stopped)` : "") +
@@ -464,6 +479,8 @@ const measure = async (): Promise<ReadonlyArray<Measurement>> => {
 
     const astRps = median(samples.AST.map((s) => s.requestsPerSecond))
     const bareRps = median(samples.bare.map((s) => s.requestsPerSecond))
+    const floorRps = median(samples.floor.map((s) => s.requestsPerSecond))
+    const bareP99 = median(samples.bare.map((s) => s.p99))
     return [{
       name: `POST /trigger, ${CONNECTIONS} connections`,
       units: 1000,
@@ -474,9 +491,17 @@ const measure = async (): Promise<ReadonlyArray<Measurement>> => {
       secondary: {
         label: "p99 ms",
         subject: median(samples.AST.map((s) => s.p99)),
-        baseline: median(samples.bare.map((s) => s.p99)),
+        baseline: bareP99,
         targetRatio: P99_TARGET
       }
+    }, {
+      name: `stack floor (in the AST columns): the bare server's work on HttpApi + @effect/sql-pg, ${CONNECTIONS} connections`,
+      units: 1000,
+      repetitions: REPETITIONS,
+      subjectMs: (1000 * 1000) / floorRps,
+      baselineMs: (1000 * 1000) / bareRps,
+      targetRatio: 1 / THROUGHPUT_TARGET,
+      secondary: { label: "p99 ms", subject: median(samples.floor.map((s) => s.p99)), baseline: bareP99, targetRatio: P99_TARGET }
     }]
   } finally {
     await db?.end().catch(() => undefined)
@@ -498,14 +523,19 @@ export const benchmark: Benchmark = {
       "answers 202, then runs it after answering. Baseline: a bare `node:http` server (bench/bareServer.ts, a child " +
       "process too, a `pg` pool of 10 like AST's) that checks a bearer token in memory, parses and minimally validates " +
       "the same body, INSERTs it as one JSONB row in the same database and answers 202 `{status, executionId}`. After " +
-      `a ${WARMUP_SECONDS} s warm-up each, the two are loaded in turn for ${SECONDS} s at a time, ${REPETITIONS} runs ` +
-      `each (AST, bare, bare, AST); after each AST run the benchmark waits (up to ${SETTLE_CAP_MS / 1000} s) until AST's ` +
+      `a ${WARMUP_SECONDS} s warm-up each, the three (with the stack floor below) are loaded in turn for ${SECONDS} s at a time, ${REPETITIONS} runs ` +
+      `each (AST, bare, floor, floor, bare, AST); after each AST run the benchmark waits (up to ${SETTLE_CAP_MS / 1000} s) until AST's ` +
       "executions have finished, so they do not fall on the bare server's run. Every request must be answered 202 and " +
       "every answered trigger must be recorded (checked in the database at the end). The table shows medians: " +
       "requests/s answered, the ms columns are the time for 1,000 requests at that rate, and the ratio is the bare " +
       `server's requests/s over AST's — the target "AST answers at least ${THROUGHPUT_TARGET}× the bare server's ` +
       `requests/s" is a ratio ≤ ${(1 / THROUGHPUT_TARGET).toFixed(2)}×; AST's p99 latency (autocannon's, per run) must ` +
-      `be within ${P99_TARGET}× the bare server's. The database is dropped and both children stopped at the end.` + runNote
+      `be within ${P99_TARGET}× the bare server's. The second row holds AST's stack to the same targets without AST: ` +
+      "the stack floor (bench/stackFloorServer.ts, a third child process) does exactly the bare server's work — the bearer token checked in memory, the body decoded by " +
+      "an HttpApi payload Schema of the same minimal shape, one INSERT — on the framework the issue names: an " +
+      "`@effect/platform` HttpApi served by NodeHttpServer, a bearer HttpApiMiddleware, `@effect/sql-pg` (pool of 10), " +
+      "Effect's tracer off. Where that row misses a target, no AST built on this stack can meet it on this machine. " +
+      "The database is dropped and the children stopped at the end." + runNote
   },
   subject: "AST",
   baseline: "bare server",
