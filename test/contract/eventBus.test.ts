@@ -1,6 +1,7 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Layer, Redacted, Stream } from "effect"
 import { randomBytes } from "node:crypto"
+import { Redis } from "ioredis"
 import { EventBusMemory } from "../../src/adapters/memory/EventBus.ts"
 import { makeEventBusRedis } from "../../src/adapters/redis/EventBus.ts"
 import type { ExecutionEvent } from "../../src/domain/Execution.ts"
@@ -115,3 +116,77 @@ for (const adapter of adapters) {
     })
   })
 }
+
+describe.skipIf(skipServices)("EventBus on Redis: one reader connection per instance", () => {
+  const prefix = `ast-test-${randomBytes(4).toString("hex")}`
+  const readerName = `${prefix}:events-reader`
+  const admin = Effect.acquireRelease(
+    Effect.sync(() => new Redis("redis://127.0.0.1:6379/7", { maxRetriesPerRequest: 1 })),
+    (r) => Effect.promise(() => r.quit())
+  )
+  /** The ids of the connections the bus's reader opened, from CLIENT LIST. */
+  const readerConnections = (redis: Redis) =>
+    Effect.promise(() => redis.client("LIST") as Promise<string>).pipe(
+      Effect.map((list) => list.split("\n").filter((line) => line.includes(` name=${readerName} `)).map((line) => /\bid=(\d+)/.exec(line)![1]!))
+    )
+  const pause = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
+  const until = (seen: () => boolean, what: string, deadline = Date.now() + 10_000): Effect.Effect<void> =>
+    Effect.suspend(() =>
+      seen() ? Effect.void : Date.now() > deadline ? Effect.die(new Error(`timed out waiting for ${what}`)) : Effect.zipRight(pause(20), until(seen, what, deadline)))
+
+  layer(Layer.scoped(EventBus, makeEventBusRedis(Redacted.make("redis://127.0.0.1:6379/7"), prefix)), { timeout: "30 seconds" })((it) => {
+    it.scoped("40 followers of 40 executions share one connection, each gets its own events live and its end", () =>
+      Effect.gen(function* () {
+        const bus = yield* EventBus
+        const redis = yield* admin
+        const ids = Array.from({ length: 40 }, () => crypto.randomUUID())
+        const heard = new Map(ids.map((id) => [id, [] as Array<number>]))
+        const ended = new Set<string>()
+        for (const id of ids) yield* bus.follow(id, undefined, { event: (d) => void heard.get(id)!.push(d.seq), end: () => void ended.add(id) })
+        for (const id of ids) yield* bus.publish(id, node("a", "started"))
+        yield* until(() => ids.every((id) => heard.get(id)!.length === 1), "the first event of every execution")
+        expect(yield* readerConnections(redis)).toHaveLength(1)
+        for (const id of ids) {
+          yield* bus.publish(id, node("a", "completed"))
+          yield* bus.publish(id, end(id))
+        }
+        yield* until(() => ended.size === ids.length, "every execution's end")
+        for (const id of ids) expect(heard.get(id)).toEqual([1, 2, 3])
+        expect(yield* readerConnections(redis)).toHaveLength(1)
+      }))
+
+    it.scoped("a follower that joins while the reader waits gets its events at once, not after the wait", () =>
+      Effect.gen(function* () {
+        const bus = yield* EventBus
+        const waiting = crypto.randomUUID()
+        yield* bus.follow(waiting, undefined, { event: () => undefined, end: () => undefined })
+        yield* pause(200)
+        // The reader is now blocked (up to 5 s) on `waiting` alone.
+        const late = crypto.randomUUID()
+        const heard: Array<number> = []
+        yield* bus.publish(late, node("a", "started"))
+        const joinedAt = Date.now()
+        yield* bus.follow(late, undefined, { event: (d) => void heard.push(d.seq), end: () => undefined })
+        yield* until(() => heard.length === 1, "the late follower's event")
+        expect(Date.now() - joinedAt).toBeLessThan(2_000)
+        yield* bus.publish(waiting, end(waiting))
+      }))
+
+    it.scoped("followers go on after Redis drops the reader's connection", () =>
+      Effect.gen(function* () {
+        const bus = yield* EventBus
+        const redis = yield* admin
+        const id = crypto.randomUUID()
+        const heard: Array<number> = []
+        const ended: Array<true> = []
+        yield* bus.follow(id, undefined, { event: (d) => void heard.push(d.seq), end: () => void ended.push(true) })
+        yield* bus.publish(id, node("a", "started"))
+        yield* until(() => heard.length === 1, "the first event")
+        for (const connection of yield* readerConnections(redis)) yield* Effect.promise(() => redis.client("KILL", "ID", connection))
+        yield* bus.publish(id, node("a", "completed"))
+        yield* bus.publish(id, end(id))
+        yield* until(() => ended.length === 1, "the end after the reconnection")
+        expect(heard).toEqual([1, 2, 3])
+      }))
+  })
+})
