@@ -1,6 +1,7 @@
 import { Clock, Effect } from "effect"
 import { Bursts } from "../ports/Bursts.ts"
 import { JobQueue } from "../ports/JobQueue.ts"
+import { KnowledgeBase } from "../ports/KnowledgeBase.ts"
 import { ThreadMemory } from "../ports/ThreadMemory.ts"
 import { purgeExecutions } from "./PurgeExecutions.ts"
 
@@ -13,6 +14,12 @@ const maintenanceCron = "*/15 * * * *"
 /** How long a message id is remembered for duplicate detection (§5: 24 h). */
 const DUPLICATE_WINDOW_MS = 24 * 3_600_000
 
+/**
+ * Chunks stored without a vector of the embeddings model in use (added before it was configured, or under
+ * another model) that one round embeds at most: a large knowledge base catches up over several rounds.
+ */
+const EMBED_PER_ROUND = 5_000
+
 export interface MaintenanceOptions {
   /** `AST_EXECUTION_RETENTION_DAYS`. */
   readonly executionRetentionDays: number
@@ -20,7 +27,8 @@ export interface MaintenanceOptions {
 
 /**
  * One round of cleanup: executions past retention (and soft-deleted ones), the memory of threads idle
- * past their `ttlHours`, and message ids older than the duplicate window. Each part fails alone (logged).
+ * past their `ttlHours`, message ids older than the duplicate window; and knowledge chunks without a vector
+ * of the embeddings model in use get one. Each part fails alone (logged).
  */
 export const runMaintenance = (options: MaintenanceOptions) =>
   Effect.gen(function* () {
@@ -34,6 +42,10 @@ export const runMaintenance = (options: MaintenanceOptions) =>
     )
     yield* bursts.forgetMessageIds(new Date(now - DUPLICATE_WINDOW_MS)).pipe(
       Effect.catchAll((e) => Effect.logWarning(`maintenance: message ids not expired (${e.message})`))
+    )
+    yield* (yield* KnowledgeBase).embedMissing(EMBED_PER_ROUND).pipe(
+      Effect.tap((n) => (n > 0 ? Effect.logInfo(`maintenance: gave vectors to ${n} knowledge chunk(s) stored without them`) : Effect.void)),
+      Effect.catchAll((e) => Effect.logWarning(`maintenance: older knowledge chunks not embedded (${e.message}); next round tries again`))
     )
   }).pipe(Effect.withSpan("Maintenance.run"))
 

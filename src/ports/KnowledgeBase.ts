@@ -14,4 +14,10 @@ export class KnowledgeBase extends Context.Tag("ast/KnowledgeBase")<KnowledgeBas
   readonly remove: (organizationId: string, documentId: string) => Effect.Effect<boolean, Unavailable>
   /** The best `k` chunks for a query, best first; only the organization's, only `collection`'s when given. */
   readonly search: (organizationId: string, query: string, k: number, collection?: string) => Effect.Effect<ReadonlyArray<KnowledgeHit>, Unavailable>
+  /**
+   * Gives up to `limit` chunks that have no vector of the embeddings model in use one (documents stored
+   * before the model was configured, or under another model); answers how many it embedded, 0 when the
+   * search has no vectors at all. Run by the periodic cleanup, so older documents join hybrid search.
+   */
+  readonly embedMissing: (limit: number) => Effect.Effect<number, Unavailable>
 }>() {}

@@ -8,7 +8,7 @@ import { MemoryRepositories } from "../../src/adapters/memory/Repositories.ts"
 import { makeMemoryWorld } from "../../src/adapters/memory/World.ts"
 import { acceptTrigger, processBurst, sweepOverdue, workQueue } from "../../src/application/Accumulate.ts"
 import { ExecutionSlots } from "../../src/application/ExecutionSlots.ts"
-import { scheduleMaintenance } from "../../src/application/Maintenance.ts"
+import { runMaintenance, scheduleMaintenance } from "../../src/application/Maintenance.ts"
 import { Checkpointer } from "../../src/adapters/langgraph/Checkpointer.ts"
 import { createWorkflow } from "../../src/application/Workflows.ts"
 import type { AccumulatorConfig } from "../../src/domain/Accumulator.ts"
@@ -443,6 +443,19 @@ describe("accumulator (§5.1) on the in-process twin", () => {
 })
 
 describe("the periodic cleanup", () => {
+  it.effect("a round asks the knowledge base to embed chunks stored without vectors; a model that is down fails that part alone", () =>
+    Effect.gen(function* () {
+      const kb = yield* KnowledgeBase
+      const asked: Array<number> = []
+      const withKnowledge = (embedMissing: KnowledgeBase["Type"]["embedMissing"]) =>
+        Effect.provideService(KnowledgeBase, { ...kb, embedMissing: (limit) => Effect.zipRight(Effect.sync(() => asked.push(limit)), embedMissing(limit)) })
+      yield* runMaintenance({ executionRetentionDays: 30 }).pipe(withKnowledge(() => Effect.succeed(12)))
+      yield* runMaintenance({ executionRetentionDays: 30 }).pipe(
+        withKnowledge(() => Effect.fail(new Unavailable({ dependency: "the embeddings model", message: "503 overloaded" })))
+      )
+      expect(asked).toEqual([5_000, 5_000])
+    }).pipe(Effect.provide(TestService())))
+
   it.effect("runs on its schedule: idle thread memory is erased after its ttl, message ids are forgotten after 24 h", () =>
     withWorker(Effect.gen(function* () {
       const hour = 3_600_000

@@ -78,7 +78,9 @@ export const makeKnowledgeBaseMemory = () => {
           .filter((h) => h.score > 0)
           .sort((a, b) => b.score - a.score)
           .slice(0, k)
-      }).pipe(Effect.withSpan("KnowledgeBase.search"))
+      }).pipe(Effect.withSpan("KnowledgeBase.search")),
+    // Search in memory is by words only: there are no vectors to give.
+    embedMissing: () => Effect.succeed(0)
   }
   return service
 }

@@ -1,6 +1,7 @@
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Either, Layer, Option } from "effect"
 import type { KnowledgeDocument, KnowledgeHit } from "../../domain/Knowledge.ts"
+import type { Unavailable } from "../../domain/errors.ts"
 import { Embeddings } from "../../ports/Embeddings.ts"
 import { KnowledgeBase } from "../../ports/KnowledgeBase.ts"
 import { splitIntoChunks } from "../splitIntoChunks.ts"
@@ -36,6 +37,9 @@ const fusionPool = 50
 
 /** Reciprocal rank fusion's constant: a hit at rank r adds 1 / (60 + r). */
 const rrfK = 60
+
+/** Chunks embedded per model request when older documents are given vectors (`embedMissing`). */
+const EMBED_BATCH = 64
 
 /** The model to search with when pgvector can be had; says once, at startup, which search is in use. */
 const vectorsWith = (model: Embeddings["Type"]) =>
@@ -171,7 +175,40 @@ export const makeKnowledgeBasePg = Effect.gen(function* () {
           onSome: ({ model, vector }) => searchHybrid(organizationId, query, k, collection, model, vector)
         }).pipe(orUnavailable("KnowledgeBase.query"))
         return rows.map(hitOf)
-      }).pipe(Effect.withSpan("KnowledgeBase.search"))
+      }).pipe(Effect.withSpan("KnowledgeBase.search")),
+
+    embedMissing: (limit) =>
+      Option.match(vectors, {
+        onNone: () => Effect.succeed(0),
+        onSome: (model) => {
+          const batch = (size: number) =>
+            Effect.gen(function* () {
+              const missing = yield* sql<{ document_id: string; seq: number; organization_id: string; collection: string; title: string; content: string }>`
+                SELECT c.document_id, c.seq, c.organization_id, c.collection, c.title, c.content FROM knowledge_chunks c
+                WHERE NOT EXISTS (
+                  SELECT 1 FROM knowledge_embeddings e WHERE e.document_id = c.document_id AND e.seq = c.seq AND e.model = ${model.model})
+                ORDER BY c.document_id, c.seq LIMIT ${size}`.pipe(orUnavailable("KnowledgeBase.missingVectors"))
+              if (missing.length === 0) return 0
+              // Outside any transaction: a slow model never holds a connection. The same text as `add` embeds.
+              const vectors = yield* model.embed(missing.map((c) => `${c.title}\n\n${c.content}`))
+              const rows = missing.map((c, i) => ({ ...c, embedding: vectorText(vectors[i]!) }))
+              // A chunk whose document was removed meanwhile is skipped; one embedded meanwhile by another instance too.
+              yield* sql`
+                INSERT INTO knowledge_embeddings (document_id, seq, model, organization_id, collection, embedding)
+                SELECT r.document_id, r.seq, ${model.model}, r.organization_id, r.collection, r.embedding::vector
+                FROM jsonb_to_recordset(${asJson(rows.map(({ document_id, seq, organization_id, collection, embedding }) => ({ document_id, seq, organization_id, collection, embedding })))}::jsonb)
+                  AS r(document_id uuid, seq integer, organization_id text, collection text, embedding text)
+                JOIN knowledge_chunks c ON c.document_id = r.document_id AND c.seq = r.seq
+                ON CONFLICT DO NOTHING`.pipe(orUnavailable("KnowledgeBase.storeVectors"))
+              return missing.length
+            })
+          const from = (done: number): Effect.Effect<number, Unavailable> =>
+            done >= limit
+              ? Effect.succeed(done)
+              : Effect.flatMap(batch(Math.min(EMBED_BATCH, limit - done)), (n) => (n === 0 ? Effect.succeed(done) : from(done + n)))
+          return from(0)
+        }
+      }).pipe(Effect.withSpan("KnowledgeBase.embedMissing"))
   }
   return service
 })

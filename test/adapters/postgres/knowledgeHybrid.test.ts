@@ -124,6 +124,46 @@ describe("hybrid knowledge search on PGlite with pgvector and an embeddings mode
         expect((yield* count)[0]!.n).toBe(0)
       }))
 
+    it.effect("documents stored before the model was configured get their vectors from embedMissing, then are found by meaning", () =>
+      Effect.gen(function* () {
+        const { hybrid, fullText } = yield* bothSearches
+        const server = yield* ConceptServer
+        const sql = yield* PgClient.PgClient
+        // Stored by an instance without AST_EMBEDDINGS_MODEL: chunks, no vectors.
+        const org = yield* withCorpus().pipe(Effect.provideService(KnowledgeBase, fullText))
+        const chunksOfOrg = sql<{ n: number }>`SELECT count(*)::int AS n FROM knowledge_chunks WHERE organization_id = ${org}`
+        const vectorsOfOrg = sql<{ n: number }>`SELECT count(*)::int AS n FROM knowledge_embeddings WHERE organization_id = ${org} AND model = 'openai:fake-concepts'`
+        expect((yield* vectorsOfOrg)[0]!.n).toBe(0)
+        expect(yield* hybrid.search(org, "ressarcimento", 5)).toEqual([])
+        const before = server.requests.length
+        // A limit smaller than what is missing embeds that many and leaves the rest for the next round.
+        expect(yield* hybrid.embedMissing(3)).toBe(3)
+        expect(yield* hybrid.embedMissing(100_000)).toBeGreaterThanOrEqual((yield* chunksOfOrg)[0]!.n - 3)
+        expect((yield* vectorsOfOrg)[0]!.n).toBe((yield* chunksOfOrg)[0]!.n)
+        const sent = server.requests.slice(before).flatMap((r) => r.input)
+        expect(sent.some((text) => text.startsWith(`${titleOf("reembolso.md")}\n\n`))).toBe(true)
+        const hits = yield* hybrid.search(org, "ressarcimento", 5)
+        expect([titleOf("reembolso.md"), titleOf("refunds.md")]).toContain(hits[0]?.title)
+        // Nothing is left: the next round asks the model nothing.
+        const asked = server.requests.length
+        expect(yield* hybrid.embedMissing(100_000)).toBe(0)
+        expect(server.requests.length).toBe(asked)
+        // Without a model there is nothing to give.
+        expect(yield* fullText.embedMissing(100_000)).toBe(0)
+      }))
+
+    it.effect("while the model is down, embedMissing fails as Unavailable and stores nothing", () =>
+      Effect.gen(function* () {
+        const { hybrid, fullText } = yield* bothSearches
+        const server = yield* ConceptServer
+        const sql = yield* PgClient.PgClient
+        const org = yield* withCorpus().pipe(Effect.provideService(KnowledgeBase, fullText))
+        server.setDown(true)
+        const failed = yield* Effect.flip(hybrid.embedMissing(100_000)).pipe(Effect.ensuring(Effect.sync(() => server.setDown(false))))
+        expect(failed).toMatchObject({ _tag: "Unavailable", dependency: "the embeddings model" })
+        expect((yield* sql<{ n: number }>`SELECT count(*)::int AS n FROM knowledge_embeddings WHERE organization_id = ${org}`)[0]!.n).toBe(0)
+      }))
+
     it.effect("while the model is down, adding fails as Unavailable and stores nothing, and search falls back to full-text", () =>
       Effect.gen(function* () {
         const { hybrid } = yield* bothSearches
