@@ -76,7 +76,7 @@ export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast"
      * far (a black-holed connection) drops the connection, and the next read opens another.
      */
     const readerOf = () =>
-      reader ??= redis.duplicate({ maxRetriesPerRequest: null, commandTimeout: BLOCK_MS + 5_000, connectionName: `${prefix}:events-reader` })
+      reader ??= redis.duplicate({ maxRetriesPerRequest: null, commandTimeout: BLOCK_MS + 5_000, connectionName: `${prefix}:events-reader`.replace(/\s/g, "-") })
         .on("error", () => undefined)
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
