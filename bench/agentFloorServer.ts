@@ -12,38 +12,16 @@
  * `OPENAI_API_KEY`, `FLOOR_MODEL`, `FLOOR_SYSTEM_PROMPT`. Prints `{"listening": <port>}` on stdout when ready.
  * Does nothing when imported (bench/run.ts imports every file in bench/).
  */
-import {
-  HttpApi,
-  HttpApiBuilder,
-  HttpApiEndpoint,
-  HttpApiGroup,
-  HttpApiMiddleware,
-  HttpApiSchema,
-  HttpApiSecurity,
-  HttpServer,
-  HttpServerResponse
-} from "@effect/platform"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, HttpServerResponse } from "@effect/platform"
+import { NodeRuntime } from "@effect/platform-node"
 import { type AIMessageChunk, HumanMessage, SystemMessage } from "@langchain/core/messages"
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph"
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres"
 import { ChatOpenAI } from "@langchain/openai"
-import { Config, Context, Effect, Layer, Redacted, Schema } from "effect"
-import { createServer } from "node:http"
+import { Config, Effect, Layer, Schema } from "effect"
 import { Readable } from "node:stream"
 import { loadPg } from "./bareServer.ts"
-
-class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {}, HttpApiSchema.annotations({ status: 401 })) {}
-
-class Caller extends Context.Tag("bench/Caller")<Caller, string>() {}
-
-class BearerAuth extends HttpApiMiddleware.Tag<BearerAuth>()("bench/BearerAuth", {
-  provides: Caller,
-  failure: Unauthorized,
-  security: { bearer: HttpApiSecurity.bearer }
-}) {}
-
-const Open = { key: Schema.String, value: Schema.Unknown }
+import { BearerAuth, bearerAuth, Open, serveApi } from "./floorHttp.ts"
 
 const StreamBody = Schema.Struct({
   threadId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
@@ -113,18 +91,7 @@ const main = Effect.gen(function* () {
         return HttpServerResponse.raw(out, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } })
       }))))
 
-  const AuthLive = Layer.succeed(BearerAuth, {
-    bearer: (given) => Redacted.value(given) === token ? Effect.succeed("bench") : Effect.fail(new Unauthorized())
-  })
-  const Served = HttpApiBuilder.serve().pipe(
-    Layer.provide(HttpApiBuilder.api(FloorApi).pipe(Layer.provide(RunsLive), Layer.provide(AuthLive))),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host })),
-    Layer.tap((context) =>
-      Effect.sync(() => {
-        const address = Context.get(context, HttpServer.HttpServer).address
-        console.log(JSON.stringify({ listening: address._tag === "TcpAddress" ? address.port : null }))
-      }))
-  )
+  const Served = serveApi(HttpApiBuilder.api(FloorApi).pipe(Layer.provide(RunsLive), Layer.provide(bearerAuth(token))), { port, host })
   return yield* Layer.launch(Served).pipe(Effect.ensuring(Effect.promise(() => pool.end())))
 })
 

@@ -10,35 +10,14 @@
  * Environment: `DATABASE_URL`, `PORT` (0 for any free port), `HOST`, `BARE_TOKEN`. Prints
  * `{"listening": <port>}` on stdout when ready. Does nothing when imported (bench/run.ts imports every file in bench/).
  */
-import {
-  HttpApi,
-  HttpApiBuilder,
-  HttpApiEndpoint,
-  HttpApiGroup,
-  HttpApiMiddleware,
-  HttpApiSchema,
-  HttpApiSecurity,
-  HttpServer
-} from "@effect/platform"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+import { NodeRuntime } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Config, Context, Effect, Layer, Redacted, Schema } from "effect"
-import { createServer } from "node:http"
+import { Config, Effect, Layer, Schema } from "effect"
+import { BearerAuth, bearerAuth, Open, serveApi } from "./floorHttp.ts"
 
 export const floorTable = "floor_triggers"
-
-class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {}, HttpApiSchema.annotations({ status: 401 })) {}
-
-class Caller extends Context.Tag("bench/Caller")<Caller, string>() {}
-
-class BearerAuth extends HttpApiMiddleware.Tag<BearerAuth>()("bench/BearerAuth", {
-  provides: Caller,
-  failure: Unauthorized,
-  security: { bearer: HttpApiSecurity.bearer }
-}) {}
-
-const Open = { key: Schema.String, value: Schema.Unknown }
 
 /** The same minimal §5 shape bench/bareServer.ts checks by hand. */
 const TriggerBody = Schema.Struct({
@@ -71,23 +50,13 @@ const main = Effect.gen(function* () {
   const databaseUrl = yield* Config.redacted("DATABASE_URL")
   const port = yield* Config.integer("PORT").pipe(Config.withDefault(0))
   const host = yield* Config.string("HOST").pipe(Config.withDefault("127.0.0.1"))
-  const AuthLive = Layer.succeed(BearerAuth, {
-    bearer: (given) => Redacted.value(given) === token ? Effect.succeed("bench") : Effect.fail(new Unauthorized())
-  })
   const Table = Layer.effectDiscard(Effect.flatMap(SqlClient.SqlClient, (sql) =>
     sql`CREATE TABLE IF NOT EXISTS ${sql(floorTable)} (
       id uuid PRIMARY KEY, thread_id text NOT NULL, status text NOT NULL, body jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`))
-  const Served = HttpApiBuilder.serve().pipe(
-    Layer.provide(HttpApiBuilder.api(FloorApi).pipe(Layer.provide(RunsLive), Layer.provide(AuthLive))),
-    Layer.provide(Table),
-    Layer.provide(PgClient.layer({ url: databaseUrl, maxConnections: 10, applicationName: "floor" })),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port, host })),
-    Layer.tap((context) =>
-      Effect.sync(() => {
-        const address = Context.get(context, HttpServer.HttpServer).address
-        console.log(JSON.stringify({ listening: address._tag === "TcpAddress" ? address.port : null }))
-      }))
-  )
+  const Served = serveApi(
+    HttpApiBuilder.api(FloorApi).pipe(Layer.provide(RunsLive), Layer.provide(bearerAuth(token)), Layer.provide(Table)),
+    { port, host }
+  ).pipe(Layer.provide(PgClient.layer({ url: databaseUrl, maxConnections: 10, applicationName: "floor" })))
   return yield* Layer.launch(Served)
 })
 

@@ -161,6 +161,11 @@ const whileAlive = <A>(child: Child, what: string, ready: Promise<A>): Promise<A
     sleep(60_000).then(() => Promise.reject(new Error(`${child.name}: no ${what} within 60 s:\n${child.tail()}`)))
   ])
 
+/** The port a baseline server child prints as `{"listening": <port>}` once it listens. */
+const listenedPort = (child: Child) =>
+  whileAlive(child, "it listened", new Promise<number>((resolve) => child.onLine((line) => {
+    if (line.startsWith("{\"listening\"")) resolve((JSON.parse(line) as { listening: number }).listening)
+  })))
 
 const pollUntilReady = async (url: string) => {
   for (;;) {
@@ -350,15 +355,9 @@ const measure = async (): Promise<ReadonlyArray<Measurement>> => {
 
     const bareToken = randomBytes(24).toString("base64url")
     const bare = startChild("bare server", root, ["bench/bareServer.ts"], { PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl, BARE_TOKEN: bareToken })
-    const barePort = await whileAlive(bare, "it listened", new Promise<number>((resolve) => bare.onLine((line) => {
-      if (line.startsWith("{\"listening\"")) resolve((JSON.parse(line) as { listening: number }).listening)
-    })))
-    const bareUrl = `http://127.0.0.1:${barePort}`
+    const bareUrl = `http://127.0.0.1:${await listenedPort(bare)}`
     const floor = startChild("stack floor server", root, ["bench/stackFloorServer.ts"], { PORT: "0", HOST: "127.0.0.1", DATABASE_URL: databaseUrl, BARE_TOKEN: bareToken })
-    const floorPort = await whileAlive(floor, "it listened", new Promise<number>((resolve) => floor.onLine((line) => {
-      if (line.startsWith("{\"listening\"")) resolve((JSON.parse(line) as { listening: number }).listening)
-    })))
-    const floorUrl = `http://127.0.0.1:${floorPort}`
+    const floorUrl = `http://127.0.0.1:${await listenedPort(floor)}`
 
     db = await connect(databaseUrl)
     const observer = db
