@@ -191,12 +191,14 @@ export const makeKnowledgeBasePg = Effect.gen(function* () {
               if (missing.length === 0) return 0
               // Outside any transaction: a slow model never holds a connection. The same text as `add` embeds.
               const vectors = yield* model.embed(missing.map((c) => `${c.title}\n\n${c.content}`))
-              const rows = missing.map((c, i) => ({ ...c, embedding: vectorText(vectors[i]!) }))
+              const rows = missing.map((c, i) => ({
+                document_id: c.document_id, seq: c.seq, organization_id: c.organization_id, collection: c.collection, embedding: vectorText(vectors[i]!)
+              }))
               // A chunk whose document was removed meanwhile is skipped; one embedded meanwhile by another instance too.
               yield* sql`
                 INSERT INTO knowledge_embeddings (document_id, seq, model, organization_id, collection, embedding)
                 SELECT r.document_id, r.seq, ${model.model}, r.organization_id, r.collection, r.embedding::vector
-                FROM jsonb_to_recordset(${asJson(rows.map(({ document_id, seq, organization_id, collection, embedding }) => ({ document_id, seq, organization_id, collection, embedding })))}::jsonb)
+                FROM jsonb_to_recordset(${asJson(rows)}::jsonb)
                   AS r(document_id uuid, seq integer, organization_id text, collection text, embedding text)
                 JOIN knowledge_chunks c ON c.document_id = r.document_id AND c.seq = r.seq
                 ON CONFLICT DO NOTHING`.pipe(orUnavailable("KnowledgeBase.storeVectors"))
