@@ -18,6 +18,12 @@ type AppendingPipeline = { readonly astAppendEvent: (stream: string, seq: string
 /** Events waiting to be written at most (Redis down for long): beyond it the oldest are dropped. */
 const MAX_PENDING = 10_000
 
+/** A stream entry as the event it holds, numbered by its id (`<seq>-0`). */
+const delivered = ([id, fields]: [id: string, fields: Array<string>]) => ({
+  seq: Number(id.split("-")[0]),
+  event: JSON.parse(fields[1] ?? "null") as ExecutionEvent
+})
+
 /** How long the shared reader's XREAD waits for new entries before it asks again. */
 const BLOCK_MS = 5_000
 
@@ -98,9 +104,8 @@ export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast"
       }
     }
     const deliver = (stream: string, entries: ReadonlyArray<[id: string, fields: Array<string>]>) => {
-      for (const [id, fields] of entries) {
-        const seq = Number(id.split("-")[0])
-        const event = JSON.parse(fields[1] ?? "null") as ExecutionEvent
+      for (const entry of entries) {
+        const { seq, event } = delivered(entry)
         const isEnd = isFinalEvent(event)
         for (const f of [...(followers.get(stream) ?? [])]) {
           if (f.isStopped || seq <= f.last) continue
@@ -158,8 +163,8 @@ export const makeEventBusRedis = (url: Redacted.Redacted<string>, prefix = "ast"
           const [stream] = keys(executionId)
           // Ended at or before `afterSeq` (a client resuming after the last event): nothing to follow.
           const tail = yield* Effect.tryPromise(() => redis.xrevrange(stream, "+", "-", "COUNT", 1)).pipe(Effect.orElseSucceed(() => []))
-          const newest = tail[0]
-          if (newest !== undefined && Number(newest[0].split("-")[0]) <= afterSeq && isFinalEvent(JSON.parse(newest[1][1] ?? "null") as ExecutionEvent)) {
+          const newest = tail[0] === undefined ? undefined : delivered(tail[0])
+          if (newest !== undefined && newest.seq <= afterSeq && isFinalEvent(newest.event)) {
             listener.end()
             return () => undefined
           }
